@@ -1,0 +1,126 @@
+# truce: build, generate, test and deploy.
+# `make help` lists the targets.
+
+IMG ?= truce:dev
+# Tool versions, pinned; each is installed into ./bin with `go install`.
+# (kustomize v5.8.3 needs go 1.27; v5.8.2 is the newest that builds on go 1.26.)
+CONTROLLER_TOOLS_VERSION ?= v0.23.0
+KUSTOMIZE_VERSION ?= v5.8.2
+
+LOCALBIN ?= $(CURDIR)/bin
+CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
+KUSTOMIZE ?= $(LOCALBIN)/kustomize-$(KUSTOMIZE_VERSION)
+# The test control plane, built from source by hack/envtest-assets.sh into a
+# cache outside the repository.
+ENVTEST_ASSETS = $(shell hack/envtest-assets.sh --print)
+# kubectl on PATH if there is one, else the one built with the control plane.
+KUBECTL ?= $(shell command -v kubectl 2>/dev/null || echo $(LOCALBIN)/kubectl)
+
+SHELL = /usr/bin/env bash -o pipefail
+.SHELLFLAGS = -ec
+
+.PHONY: all
+all: build
+
+##@ General
+
+.PHONY: help
+help: ## Show this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "Usage:\n  make \033[36m<target>\033[0m\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2 } /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) } ' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: manifests
+manifests: controller-gen ## Generate the CRDs and RBAC from the API types and markers.
+	$(CONTROLLER_GEN) rbac:roleName=manager-role crd:generateEmbeddedObjectMeta=true paths="./..." output:crd:artifacts:config=config/crd/bases
+
+.PHONY: generate
+generate: controller-gen ## Generate the DeepCopy methods of the API types.
+	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./..."
+
+.PHONY: verify-generated
+verify-generated: generate manifests ## Fail when generated files differ from what is committed.
+	@if [ -n "$$(git status --porcelain -- api config)" ]; then \
+		echo "Generated files are stale; run 'make generate manifests' and commit the result:"; \
+		git status --porcelain -- api config; git diff --stat -- api config; exit 1; \
+	fi
+
+.PHONY: fmt
+fmt: ## Run go fmt.
+	go fmt ./...
+
+.PHONY: vet
+vet: ## Run go vet.
+	go vet ./...
+
+.PHONY: envtest
+envtest: ## Build the test control plane (kube-apiserver, etcd, kubectl) if it is not cached.
+	hack/envtest-assets.sh >/dev/null
+
+.PHONY: test
+test: manifests generate fmt vet envtest ## Run every test against a real kube-apiserver and etcd.
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... -coverprofile cover.out
+
+##@ Build
+
+.PHONY: build
+build: manifests generate fmt vet ## Build the manager binary into bin/truce.
+	go build -o $(LOCALBIN)/truce .
+
+.PHONY: run
+run: manifests generate fmt vet ## Run the controller against the cluster of the current kubeconfig.
+	go run ./main.go
+
+.PHONY: docker-build
+docker-build: ## Build the manager's container image (needs a Docker engine).
+	docker build -t $(IMG) .
+
+##@ Deployment
+
+.PHONY: install
+install: manifests kustomize kubectl ## Install the CRDs into the cluster of the current kubeconfig.
+	$(KUSTOMIZE) build config/crd | $(KUBECTL) apply --server-side -f -
+
+.PHONY: uninstall
+uninstall: manifests kustomize kubectl ## Remove the CRDs (and every Campaign and SalesTarget) from the cluster.
+	$(KUSTOMIZE) build config/crd | $(KUBECTL) delete --ignore-not-found -f -
+
+.PHONY: deploy
+deploy: manifests kustomize kubectl ## Deploy the controller, image $(IMG), to the cluster of the current kubeconfig.
+	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
+	$(KUSTOMIZE) build config/default | $(KUBECTL) apply --server-side -f -
+
+.PHONY: undeploy
+undeploy: kustomize kubectl ## Remove the controller from the cluster.
+	$(KUSTOMIZE) build config/default | $(KUBECTL) delete --ignore-not-found -f -
+
+##@ Tools
+
+$(LOCALBIN):
+	mkdir -p $(LOCALBIN)
+
+.PHONY: controller-gen
+controller-gen: $(CONTROLLER_GEN) ## Install controller-gen into ./bin.
+$(CONTROLLER_GEN): | $(LOCALBIN)
+	$(call go-install-tool,$(CONTROLLER_GEN),sigs.k8s.io/controller-tools/cmd/controller-gen,$(CONTROLLER_TOOLS_VERSION),controller-gen)
+
+.PHONY: kustomize
+kustomize: $(KUSTOMIZE) ## Install kustomize into ./bin.
+$(KUSTOMIZE): | $(LOCALBIN)
+	$(call go-install-tool,$(KUSTOMIZE),sigs.k8s.io/kustomize/kustomize/v5,$(KUSTOMIZE_VERSION),kustomize)
+
+.PHONY: kubectl
+kubectl: ## Link the kubectl built with the control plane into ./bin when none is on PATH.
+	@if [ "$(KUBECTL)" = "$(LOCALBIN)/kubectl" ]; then \
+		hack/envtest-assets.sh >/dev/null && mkdir -p $(LOCALBIN) && ln -sf "$(ENVTEST_ASSETS)/kubectl" $(LOCALBIN)/kubectl; \
+	fi
+
+# go-install-tool installs package $(2) at version $(3), whose binary is $(4), as $(1).
+define go-install-tool
+@[ -f "$(1)" ] || { \
+	set -e; \
+	echo "Installing $(2)@$(3)"; \
+	GOBIN=$(LOCALBIN) go install $(2)@$(3); \
+	mv "$(LOCALBIN)/$(4)" "$(1)"; \
+}
+endef

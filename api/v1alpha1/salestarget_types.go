@@ -1,0 +1,337 @@
+/*
+Copyright 2026 The truce Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+import (
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Cadence is the length of a sales period.
+// +kubebuilder:validation:Enum=Weekly;Monthly;Quarterly
+type Cadence string
+
+const (
+	// Weekly periods start on Monday at 00:00.
+	Weekly Cadence = "Weekly"
+	// Monthly periods start on the first of the month.
+	Monthly Cadence = "Monthly"
+	// Quarterly periods start on the first of January, April, July and October.
+	Quarterly Cadence = "Quarterly"
+)
+
+// Strategy says how much lead supply a SalesTarget asks of its Campaigns.
+// +kubebuilder:validation:Enum=MeetQuota;FillCapacity
+type Strategy string
+
+const (
+	// MeetQuota asks for the leads the quota needs, never more than sales can work.
+	MeetQuota Strategy = "MeetQuota"
+	// FillCapacity asks for as many leads as sales can work.
+	FillCapacity Strategy = "FillCapacity"
+)
+
+// SalesTargetSpec is a sales team's quota for a period and its capacity to
+// work leads.
+// +kubebuilder:validation:XValidation:rule="!has(self.quota.revenue) || has(self.plan.averageDealSize)",message="plan.averageDealSize is required when quota.revenue is set",fieldPath=".plan.averageDealSize"
+type SalesTargetSpec struct {
+	// period is the sales period the quota applies to.
+	// +required
+	Period PeriodSpec `json:"period"`
+
+	// quota is what the team must win in each period: revenue or a number of
+	// deals, exactly one.
+	// +required
+	Quota QuotaSpec `json:"quota"`
+
+	// capacity is how many leads the team can work each week.
+	// +required
+	Capacity CapacitySpec `json:"capacity"`
+
+	// plan holds the planning assumptions used until enough observed data
+	// replaces them.
+	// +required
+	Plan PlanSpec `json:"plan"`
+
+	// strategy is MeetQuota (ask for the leads the quota needs, at most
+	// capacity) or FillCapacity (ask for as many leads as sales can work).
+	// Defaults to MeetQuota.
+	// +kubebuilder:default=MeetQuota
+	// +optional
+	Strategy Strategy `json:"strategy,omitempty"`
+
+	// metrics are the queries for the team's observed results. Absent
+	// queries leave the plan's values in use.
+	// +optional
+	Metrics *SalesTargetMetrics `json:"metrics,omitempty"`
+
+	// drift sets how far supply may stray from demand before it is flagged.
+	// +optional
+	Drift *DriftSpec `json:"drift,omitempty"`
+
+	// pollingIntervalSeconds is how often the target's metrics are read and its
+	// balance evaluated. Defaults to 30.
+	// +kubebuilder:validation:Minimum=5
+	// +kubebuilder:validation:Maximum=3600
+	// +kubebuilder:default=30
+	// +optional
+	PollingIntervalSeconds *int32 `json:"pollingIntervalSeconds,omitempty"`
+}
+
+// PeriodSpec is a calendar-aligned sales period.
+type PeriodSpec struct {
+	// cadence is the period's length: Weekly, Monthly or Quarterly.
+	// +required
+	Cadence Cadence `json:"cadence"`
+
+	// timeZone is the IANA time zone the period's boundaries are aligned in,
+	// such as Europe/Berlin. Defaults to UTC.
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^[A-Za-z][A-Za-z0-9_+/-]*$`
+	// +kubebuilder:default=UTC
+	// +optional
+	TimeZone string `json:"timeZone,omitempty"`
+}
+
+// QuotaSpec is a period's quota: revenue or deals, exactly one.
+// +kubebuilder:validation:XValidation:rule="has(self.revenue) != has(self.deals)",message="quota must set exactly one of revenue or deals"
+type QuotaSpec struct {
+	// revenue is the won revenue to book in each period, such as "1.2M".
+	// +kubebuilder:validation:XValidation:rule="isQuantity(string(self)) && quantity(string(self)).isGreaterThan(quantity('0'))",message="revenue must be greater than zero"
+	// +optional
+	Revenue *resource.Quantity `json:"revenue,omitempty"`
+
+	// deals is the number of deals to win in each period.
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	Deals *int32 `json:"deals,omitempty"`
+}
+
+// CapacitySpec is how many leads the team can work each week.
+type CapacitySpec struct {
+	// reps is the number of fully productive sales reps.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100000
+	// +required
+	Reps int32 `json:"reps"`
+
+	// ramping lists reps still ramping up, each group at a share of full
+	// productivity.
+	// +kubebuilder:validation:MaxItems=20
+	// +listType=atomic
+	// +optional
+	Ramping []RampingReps `json:"ramping,omitempty"`
+
+	// leadsPerRepPerWeek is how many leads one productive rep works in a week.
+	// +kubebuilder:validation:XValidation:rule="isQuantity(string(self)) && quantity(string(self)).isGreaterThan(quantity('0'))",message="leadsPerRepPerWeek must be greater than zero"
+	// +required
+	LeadsPerRepPerWeek resource.Quantity `json:"leadsPerRepPerWeek"`
+}
+
+// RampingReps is a group of reps at the same stage of ramping up.
+type RampingReps struct {
+	// count is the number of reps in the group.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100000
+	// +required
+	Count int32 `json:"count"`
+
+	// productivityPercent is the group's productivity as a percentage of a
+	// fully ramped rep, 0 to 100.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	// +required
+	ProductivityPercent int32 `json:"productivityPercent"`
+}
+
+// PlanSpec holds the planning assumptions of the period.
+type PlanSpec struct {
+	// averageDealSize is the planned revenue of a won deal, such as "30k".
+	// Required when the quota is revenue.
+	// +kubebuilder:validation:XValidation:rule="isQuantity(string(self)) && quantity(string(self)).isGreaterThan(quantity('0'))",message="averageDealSize must be greater than zero"
+	// +optional
+	AverageDealSize *resource.Quantity `json:"averageDealSize,omitempty"`
+
+	// leadToWinPercent is the planned share of accepted leads that become won
+	// deals, a percentage above 0 and at most 100, such as "4" or "2.5".
+	// +kubebuilder:validation:XValidation:rule="isQuantity(string(self)) && quantity(string(self)).isGreaterThan(quantity('0')) && quantity(string(self)).compareTo(quantity('100')) <= 0",message="leadToWinPercent must be greater than 0 and at most 100"
+	// +required
+	LeadToWinPercent resource.Quantity `json:"leadToWinPercent"`
+
+	// qualifiedPercent is the planned share of leads that qualify, 0 to 100.
+	// Lead quality is judged against it.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	// +optional
+	QualifiedPercent *int32 `json:"qualifiedPercent,omitempty"`
+
+	// salesCycleDays is the typical time from accepting a lead to winning it.
+	// Leads that arrive later than this before the period ends cannot close in
+	// the period.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=365
+	// +optional
+	SalesCycleDays *int32 `json:"salesCycleDays,omitempty"`
+}
+
+// SalesTargetMetrics are the queries for a team's observed results.
+type SalesTargetMetrics struct {
+	// source is where the queries are sent. Absent: the controller's default
+	// source, set by its flags.
+	// +optional
+	Source *MetricsSource `json:"source,omitempty"`
+
+	// closedWonRevenue is the revenue won so far this period, for example
+	// sum(increase(crm_won_revenue_total{team="emea-smb"}[$period])).
+	// +optional
+	ClosedWonRevenue Query `json:"closedWonRevenue,omitempty"`
+
+	// closedWonDeals is the number of deals won so far this period.
+	// +optional
+	ClosedWonDeals Query `json:"closedWonDeals,omitempty"`
+
+	// openLeads is the number of leads waiting for sales to work them.
+	// +optional
+	OpenLeads Query `json:"openLeads,omitempty"`
+
+	// acceptedLeads is the number of leads sales accepted this period.
+	// +optional
+	AcceptedLeads Query `json:"acceptedLeads,omitempty"`
+}
+
+// DriftSpec sets how drift between supply and demand is judged.
+type DriftSpec struct {
+	// tolerancePercent is how far, in percent, supply may stray from demand
+	// (and quality and conversion from plan) before it is drift. Defaults to 20.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	// +kubebuilder:default=20
+	// +optional
+	TolerancePercent *int32 `json:"tolerancePercent,omitempty"`
+
+	// stabilizationWindowSeconds is how long drift must persist before the
+	// Balanced condition changes. Defaults to 900.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=86400
+	// +kubebuilder:default=900
+	// +optional
+	StabilizationWindowSeconds *int32 `json:"stabilizationWindowSeconds,omitempty"`
+}
+
+// SalesTargetStatus is what the controller observed and decided for a team.
+type SalesTargetStatus struct {
+	// observedGeneration is the generation of the spec this status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// periodStart is the start of the current sales period.
+	// +optional
+	PeriodStart *metav1.Time `json:"periodStart,omitempty"`
+
+	// periodEnd is the end of the current sales period.
+	// +optional
+	PeriodEnd *metav1.Time `json:"periodEnd,omitempty"`
+
+	// capacityLeadsPerWeek is C, the leads sales can work per week.
+	// +optional
+	CapacityLeadsPerWeek *resource.Quantity `json:"capacityLeadsPerWeek,omitempty"`
+
+	// needLeadsPerWeek is N, the leads per week the remaining quota needs.
+	// +optional
+	NeedLeadsPerWeek *resource.Quantity `json:"needLeadsPerWeek,omitempty"`
+
+	// demandLeadsPerWeek is D, the leads per week asked of the campaigns.
+	// +optional
+	DemandLeadsPerWeek *resource.Quantity `json:"demandLeadsPerWeek,omitempty"`
+
+	// supplyLeadsPerWeek is S, the leads per week the campaigns produce.
+	// +optional
+	SupplyLeadsPerWeek *resource.Quantity `json:"supplyLeadsPerWeek,omitempty"`
+
+	// attainmentPercent is the share of the quota booked so far.
+	// +optional
+	AttainmentPercent *resource.Quantity `json:"attainmentPercent,omitempty"`
+
+	// projectedAttainmentPercent is the share of the quota the period is on
+	// pace to book.
+	// +optional
+	ProjectedAttainmentPercent *resource.Quantity `json:"projectedAttainmentPercent,omitempty"`
+
+	// campaigns lists each referencing campaign's share of demand and its supply.
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Campaigns []CampaignAllocation `json:"campaigns,omitempty"`
+
+	// conditions are Ready, Balanced, QuotaAtRisk and MetricsAvailable.
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// CampaignAllocation is one campaign's share of a SalesTarget's demand.
+type CampaignAllocation struct {
+	// name is the Campaign's name.
+	// +required
+	Name string `json:"name"`
+
+	// allocatedLeadsPerWeek is the campaign's share of demand.
+	// +optional
+	AllocatedLeadsPerWeek *resource.Quantity `json:"allocatedLeadsPerWeek,omitempty"`
+
+	// supplyLeadsPerWeek is the campaign's observed lead rate.
+	// +optional
+	SupplyLeadsPerWeek *resource.Quantity `json:"supplyLeadsPerWeek,omitempty"`
+}
+
+// SalesTarget is a sales team's quota and capacity for a period. truce
+// balances the lead supply of the Campaigns that reference it against it.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=st,categories=revops
+// +kubebuilder:printcolumn:name="Capacity",type=string,JSONPath=`.status.capacityLeadsPerWeek`,description="Leads per week sales can work"
+// +kubebuilder:printcolumn:name="Demand",type=string,JSONPath=`.status.demandLeadsPerWeek`,description="Leads per week asked of the campaigns"
+// +kubebuilder:printcolumn:name="Supply",type=string,JSONPath=`.status.supplyLeadsPerWeek`,description="Leads per week the campaigns produce"
+// +kubebuilder:printcolumn:name="Attainment",type=string,JSONPath=`.status.attainmentPercent`,description="Percent of quota booked"
+// +kubebuilder:printcolumn:name="Balanced",type=string,JSONPath=`.status.conditions[?(@.type=="Balanced")].status`
+// +kubebuilder:printcolumn:name="Drift",type=string,JSONPath=`.status.conditions[?(@.type=="Balanced")].reason`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type SalesTarget struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec is the team's quota, capacity and plan.
+	// +required
+	Spec SalesTargetSpec `json:"spec"`
+
+	// status is what the controller observed and decided.
+	// +optional
+	Status SalesTargetStatus `json:"status,omitempty"`
+}
+
+// SalesTargetList is a list of SalesTargets.
+// +kubebuilder:object:root=true
+type SalesTargetList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []SalesTarget `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&SalesTarget{}, &SalesTargetList{})
+}

@@ -1,0 +1,147 @@
+/*
+Copyright 2026 The truce Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/truce-dev/truce/api/v1alpha1"
+)
+
+// CampaignReconciler keeps a Campaign's status and, in later phases, its
+// outreach.
+type CampaignReconciler struct {
+	client.Client
+	Scheme   *runtime.Scheme
+	Recorder events.EventRecorder
+	// MaxConcurrentReconciles is the number of workers.
+	MaxConcurrentReconciles int
+}
+
+// campaignInput is what a Campaign's reconcile reads from the cache.
+type campaignInput struct {
+	campaign *v1alpha1.Campaign
+	// target is the referenced SalesTarget, nil when it does not exist.
+	target *v1alpha1.SalesTarget
+}
+
+// +kubebuilder:rbac:groups=revops.truce.dev,resources=campaigns,verbs=get;list;watch
+// +kubebuilder:rbac:groups=revops.truce.dev,resources=campaigns/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=revops.truce.dev,resources=salestargets,verbs=get;list;watch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile gathers the Campaign and its SalesTarget, decides its status and
+// writes it once.
+func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	camp := &v1alpha1.Campaign{}
+	if err := r.Get(ctx, req.NamespacedName, camp); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	in, err := r.gather(ctx, camp)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	updated := camp.DeepCopy()
+	decideCampaignStatus(updated, in)
+	if err := writeStatus(ctx, r.Client, r.Recorder, camp, updated, camp.Status, updated.Status); err != nil {
+		return ctrl.Result{}, err
+	}
+	logf.FromContext(ctx).V(1).Info("Reconciled Campaign", "salesTarget", camp.Spec.SalesTargetRef.Name, "found", in.target != nil)
+	return ctrl.Result{}, nil
+}
+
+// gather reads the campaign's SalesTarget from the cache. A missing target is
+// a state, not an error; any other failure is an error and nothing is decided.
+func (r *CampaignReconciler) gather(ctx context.Context, camp *v1alpha1.Campaign) (campaignInput, error) {
+	in := campaignInput{campaign: camp}
+	st := &v1alpha1.SalesTarget{}
+	key := types.NamespacedName{Namespace: camp.Namespace, Name: camp.Spec.SalesTargetRef.Name}
+	switch err := r.Get(ctx, key, st); {
+	case apierrors.IsNotFound(err):
+	case err != nil:
+		return in, fmt.Errorf("reading SalesTarget %s: %w", key, err)
+	default:
+		in.target = st
+	}
+	return in, nil
+}
+
+// decideCampaignStatus sets camp's status from what was gathered.
+func decideCampaignStatus(camp *v1alpha1.Campaign, in campaignInput) {
+	s, gen := &camp.Status, camp.Generation
+	s.ObservedGeneration = gen
+	if in.target == nil {
+		setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.SalesTargetNotFoundReason,
+			fmt.Sprintf("spec.salesTargetRef: SalesTarget %q does not exist in namespace %q", camp.Spec.SalesTargetRef.Name, camp.Namespace))
+	} else {
+		setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionTrue, v1alpha1.ReconciledReason,
+			fmt.Sprintf("Supplies SalesTarget %q", in.target.Name))
+	}
+	setCondition(&s.Conditions, gen, v1alpha1.BalancedCondition, metav1.ConditionUnknown,
+		v1alpha1.AwaitingMetricsReason, "Leads have not been observed yet")
+	setCondition(&s.Conditions, gen, v1alpha1.MetricsAvailableCondition, metav1.ConditionUnknown,
+		v1alpha1.NotYetQueriedReason, "No query has been sent yet")
+	if camp.Spec.Suspend {
+		setCondition(&s.Conditions, gen, v1alpha1.SuspendedCondition, metav1.ConditionTrue,
+			v1alpha1.SuspendedBySpecReason, "spec.suspend is true: outreach is held at zero")
+	} else {
+		setCondition(&s.Conditions, gen, v1alpha1.SuspendedCondition, metav1.ConditionFalse,
+			v1alpha1.ActiveReason, "Outreach is scaled to the campaign's allocation")
+	}
+}
+
+// campaignsForTarget maps a SalesTarget to the Campaigns that reference it,
+// through the cache's field index.
+func (r *CampaignReconciler) campaignsForTarget(ctx context.Context, obj client.Object) []reconcile.Request {
+	var list v1alpha1.CampaignList
+	if err := r.List(ctx, &list, client.InNamespace(obj.GetNamespace()),
+		client.MatchingFields{SalesTargetRefIndex: obj.GetName()}); err != nil {
+		logf.FromContext(ctx).Error(err, "Listing campaigns of SalesTarget", "salesTarget", obj.GetName())
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(list.Items))
+	for _, c := range list.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&c)})
+	}
+	return reqs
+}
+
+// SetupWithManager registers the controller with the manager. SetupIndexes
+// must have run.
+func (r *CampaignReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&v1alpha1.Campaign{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&v1alpha1.SalesTarget{}, handler.EnqueueRequestsFromMapFunc(r.campaignsForTarget)).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
+		Named("campaign").
+		Complete(r)
+}

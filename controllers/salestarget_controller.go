@@ -1,0 +1,114 @@
+/*
+Copyright 2026 The truce Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	"github.com/truce-dev/truce/api/v1alpha1"
+	"github.com/truce-dev/truce/internal/balance"
+)
+
+// SalesTargetReconciler keeps a SalesTarget's status: its period, capacity
+// and conditions.
+type SalesTargetReconciler struct {
+	client.Client
+	Scheme   *runtime.Scheme
+	Recorder events.EventRecorder
+	// Clock tells the time; tests inject a fake one.
+	Clock clock.PassiveClock
+	// MaxConcurrentReconciles is the number of workers.
+	MaxConcurrentReconciles int
+}
+
+// +kubebuilder:rbac:groups=revops.truce.dev,resources=salestargets,verbs=get;list;watch
+// +kubebuilder:rbac:groups=revops.truce.dev,resources=salestargets/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile gathers the SalesTarget, decides its status and writes it once.
+func (r *SalesTargetReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	st := &v1alpha1.SalesTarget{}
+	if err := r.Get(ctx, req.NamespacedName, st); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	now := r.Clock.Now()
+	updated := st.DeepCopy()
+	requeue := decideSalesTargetStatus(updated, now)
+	if err := writeStatus(ctx, r.Client, r.Recorder, st, updated, st.Status, updated.Status); err != nil {
+		return ctrl.Result{}, err
+	}
+	logf.FromContext(ctx).V(1).Info("Reconciled SalesTarget", "requeueAfter", requeue)
+	return ctrl.Result{RequeueAfter: requeue}, nil
+}
+
+// decideSalesTargetStatus sets st's status from its spec at now and returns
+// when the status must next be looked at (the period's end), or zero.
+func decideSalesTargetStatus(st *v1alpha1.SalesTarget, now time.Time) time.Duration {
+	s, gen := &st.Status, st.Generation
+	s.ObservedGeneration = gen
+	setCondition(&s.Conditions, gen, v1alpha1.BalancedCondition, metav1.ConditionUnknown,
+		v1alpha1.AwaitingMetricsReason, "Supply has not been observed yet")
+	setCondition(&s.Conditions, gen, v1alpha1.QuotaAtRiskCondition, metav1.ConditionUnknown,
+		v1alpha1.AwaitingMetricsReason, "Bookings have not been observed yet")
+	setCondition(&s.Conditions, gen, v1alpha1.MetricsAvailableCondition, metav1.ConditionUnknown,
+		v1alpha1.NotYetQueriedReason, "No query has been sent yet")
+
+	capacity := quantity(balance.Capacity(st.Spec.Capacity))
+	s.CapacityLeadsPerWeek = &capacity
+
+	loc, err := balance.LoadTimeZone(st.Spec.Period.TimeZone)
+	if err != nil {
+		s.PeriodStart, s.PeriodEnd = nil, nil
+		setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionFalse,
+			v1alpha1.InvalidTimeZoneReason, fmt.Sprintf("spec.period.timeZone: %v; use an IANA name such as Europe/Berlin", err))
+		return 0
+	}
+	p := balance.CurrentPeriod(st.Spec.Period.Cadence, loc, now)
+	s.PeriodStart, s.PeriodEnd = &metav1.Time{Time: p.Start}, &metav1.Time{Time: p.End}
+	setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionTrue,
+		v1alpha1.ReconciledReason, fmt.Sprintf("%s period %s to %s", st.Spec.Period.Cadence,
+			p.Start.Format(time.DateOnly), p.End.Format(time.DateOnly)))
+	return p.End.Sub(now)
+}
+
+// quantity is a rate rounded to a thousandth, as it is shown in status.
+func quantity(v float64) resource.Quantity {
+	return *resource.NewMilliQuantity(int64(v*1000+0.5), resource.DecimalSI)
+}
+
+// SetupWithManager registers the controller with the manager.
+func (r *SalesTargetReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&v1alpha1.SalesTarget{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
+		Named("salestarget").
+		Complete(r)
+}
