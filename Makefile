@@ -45,6 +45,12 @@ verify-generated: generate manifests ## Fail when generated files differ from wh
 		git status --porcelain -- api config; git diff --stat -- api config; exit 1; \
 	fi
 
+.PHONY: verify
+verify: verify-generated ## Fail when generated files are stale or Go files are not gofmt-clean.
+	@if [ -n "$$(gofmt -l $$(git ls-files '*.go'))" ]; then \
+		echo "Go files need gofmt:"; gofmt -l $$(git ls-files '*.go'); exit 1; \
+	fi
+
 .PHONY: fmt
 fmt: ## Run go fmt.
 	go fmt ./...

@@ -1,0 +1,226 @@
+/*
+Copyright 2026 The truce Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/truce-dev/truce/api/v1alpha1"
+)
+
+// create makes a typed object from a sample in namespace ns.
+func create[T client.Object](file, ns string, obj T, change ...func(T)) T {
+	u := sample(file)
+	Expect(runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, obj)).To(Succeed())
+	obj.SetNamespace(ns)
+	for _, c := range change {
+		c(obj)
+	}
+	Expect(k8sClient.Create(ctx, obj)).To(Succeed())
+	return obj
+}
+
+// condition is a matcher for a condition of the given type, status and
+// reason at the object's generation.
+func condition(typ string, status metav1.ConditionStatus, reason string) func(g Gomega, obj client.Object, conds []metav1.Condition) {
+	return func(g Gomega, obj client.Object, conds []metav1.Condition) {
+		c := meta.FindStatusCondition(conds, typ)
+		g.Expect(c).NotTo(BeNil(), "condition %s is not set", typ)
+		g.Expect(c.Status).To(Equal(status), "condition %s: %s", typ, c.Message)
+		g.Expect(c.Reason).To(Equal(reason))
+		g.Expect(c.ObservedGeneration).To(Equal(obj.GetGeneration()))
+		g.Expect(c.Message).NotTo(BeEmpty())
+	}
+}
+
+var _ = Describe("SalesTarget controller", func() {
+	var ns string
+	BeforeEach(func() { ns = newNamespace() })
+
+	It("sets every condition, the period and the capacity on the first visit", func() {
+		st := create(targetSample, ns, &v1alpha1.SalesTarget{})
+		Eventually(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(st), st)).To(Succeed())
+			g.Expect(st.Status.ObservedGeneration).To(Equal(st.Generation))
+			g.Expect(st.Status.Conditions).To(HaveLen(4))
+			condition(v1alpha1.ReadyCondition, metav1.ConditionTrue, v1alpha1.ReconciledReason)(g, st, st.Status.Conditions)
+			condition(v1alpha1.BalancedCondition, metav1.ConditionUnknown, v1alpha1.AwaitingMetricsReason)(g, st, st.Status.Conditions)
+			condition(v1alpha1.QuotaAtRiskCondition, metav1.ConditionUnknown, v1alpha1.AwaitingMetricsReason)(g, st, st.Status.Conditions)
+			condition(v1alpha1.MetricsAvailableCondition, metav1.ConditionUnknown, v1alpha1.NotYetQueriedReason)(g, st, st.Status.Conditions)
+		}).Should(Succeed())
+
+		// 8 reps and 2 at half speed, 25 leads each.
+		Expect(st.Status.CapacityLeadsPerWeek.String()).To(Equal("225"))
+		// The second quarter of 2026 in Berlin, where midnight is 22:00 UTC
+		// the day before in summer time.
+		berlin, err := time.LoadLocation("Europe/Berlin")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(st.Status.PeriodStart.Time).To(BeTemporally("==", time.Date(2026, time.April, 1, 0, 0, 0, 0, berlin)))
+		Expect(st.Status.PeriodEnd.Time).To(BeTemporally("==", time.Date(2026, time.July, 1, 0, 0, 0, 0, berlin)))
+	})
+
+	It("is not Ready with a time zone that does not exist, and recovers when it is fixed", func() {
+		st := create(targetSample, ns, &v1alpha1.SalesTarget{}, func(s *v1alpha1.SalesTarget) {
+			s.Spec.Period.TimeZone = "Mars/Olympus_Mons"
+		})
+		Eventually(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(st), st)).To(Succeed())
+			condition(v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.InvalidTimeZoneReason)(g, st, st.Status.Conditions)
+			g.Expect(meta.FindStatusCondition(st.Status.Conditions, v1alpha1.ReadyCondition).Message).To(ContainSubstring("spec.period.timeZone"))
+		}).Should(Succeed())
+
+		st.Spec.Period.TimeZone = "America/New_York"
+		Expect(k8sClient.Update(ctx, st)).To(Succeed())
+		Eventually(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(st), st)).To(Succeed())
+			condition(v1alpha1.ReadyCondition, metav1.ConditionTrue, v1alpha1.ReconciledReason)(g, st, st.Status.Conditions)
+			g.Expect(st.Status.ObservedGeneration).To(Equal(int64(2)))
+		}).Should(Succeed())
+	})
+
+	It("writes nothing when a reconcile finds nothing changed", func() {
+		st := create(targetSample, ns, &v1alpha1.SalesTarget{})
+		Eventually(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(st), st)).To(Succeed())
+			g.Expect(st.Status.Conditions).To(HaveLen(4))
+		}).Should(Succeed())
+		settled := st.ResourceVersion
+		// Wait until the cache has the settled object, then reconcile again.
+		r := &SalesTargetReconciler{Client: mgrClient, Clock: testClock}
+		Eventually(func(g Gomega) {
+			cached := &v1alpha1.SalesTarget{}
+			g.Expect(mgrClient.Get(ctx, client.ObjectKeyFromObject(st), cached)).To(Succeed())
+			g.Expect(cached.ResourceVersion).To(Equal(settled))
+		}).Should(Succeed())
+		for range 3 {
+			res, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(st)})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(res.RequeueAfter).To(BeNumerically(">", 0), "requeues at the period's end")
+		}
+		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(st), st)).To(Succeed())
+		Expect(st.ResourceVersion).To(Equal(settled))
+	})
+})
+
+var _ = Describe("Campaign controller", func() {
+	var ns string
+	BeforeEach(func() { ns = newNamespace() })
+
+	It("is not Ready while its SalesTarget is missing and recovers when it appears", func() {
+		camp := create(jobCampaignSample, ns, &v1alpha1.Campaign{})
+		Eventually(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(camp), camp)).To(Succeed())
+			g.Expect(camp.Status.ObservedGeneration).To(Equal(camp.Generation))
+			g.Expect(camp.Status.Conditions).To(HaveLen(4))
+			condition(v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.SalesTargetNotFoundReason)(g, camp, camp.Status.Conditions)
+			condition(v1alpha1.BalancedCondition, metav1.ConditionUnknown, v1alpha1.AwaitingMetricsReason)(g, camp, camp.Status.Conditions)
+			condition(v1alpha1.MetricsAvailableCondition, metav1.ConditionUnknown, v1alpha1.NotYetQueriedReason)(g, camp, camp.Status.Conditions)
+			condition(v1alpha1.SuspendedCondition, metav1.ConditionFalse, v1alpha1.ActiveReason)(g, camp, camp.Status.Conditions)
+		}).Should(Succeed())
+		Expect(meta.FindStatusCondition(camp.Status.Conditions, v1alpha1.ReadyCondition).Message).To(ContainSubstring(`"emea-smb"`))
+
+		create(targetSample, ns, &v1alpha1.SalesTarget{})
+		Eventually(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(camp), camp)).To(Succeed())
+			condition(v1alpha1.ReadyCondition, metav1.ConditionTrue, v1alpha1.ReconciledReason)(g, camp, camp.Status.Conditions)
+		}).Should(Succeed())
+	})
+
+	It("says when it is suspended", func() {
+		create(targetSample, ns, &v1alpha1.SalesTarget{})
+		camp := create(scaleCampSample, ns, &v1alpha1.Campaign{}, func(c *v1alpha1.Campaign) { c.Spec.Suspend = true })
+		Eventually(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(camp), camp)).To(Succeed())
+			condition(v1alpha1.SuspendedCondition, metav1.ConditionTrue, v1alpha1.SuspendedBySpecReason)(g, camp, camp.Status.Conditions)
+		}).Should(Succeed())
+
+		camp.Spec.Suspend = false
+		Expect(k8sClient.Update(ctx, camp)).To(Succeed())
+		Eventually(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(camp), camp)).To(Succeed())
+			condition(v1alpha1.SuspendedCondition, metav1.ConditionFalse, v1alpha1.ActiveReason)(g, camp, camp.Status.Conditions)
+		}).Should(Succeed())
+	})
+
+	It("writes nothing when a reconcile finds nothing changed", func() {
+		create(targetSample, ns, &v1alpha1.SalesTarget{})
+		camp := create(jobCampaignSample, ns, &v1alpha1.Campaign{})
+		Eventually(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(camp), camp)).To(Succeed())
+			condition(v1alpha1.ReadyCondition, metav1.ConditionTrue, v1alpha1.ReconciledReason)(g, camp, camp.Status.Conditions)
+		}).Should(Succeed())
+		settled := camp.ResourceVersion
+		r := &CampaignReconciler{Client: mgrClient}
+		Eventually(func(g Gomega) {
+			cached := &v1alpha1.Campaign{}
+			g.Expect(mgrClient.Get(ctx, client.ObjectKeyFromObject(camp), cached)).To(Succeed())
+			g.Expect(cached.ResourceVersion).To(Equal(settled))
+		}).Should(Succeed())
+		for range 3 {
+			_, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(camp)})
+			Expect(err).NotTo(HaveOccurred())
+		}
+		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(camp), camp)).To(Succeed())
+		Expect(camp.ResourceVersion).To(Equal(settled))
+	})
+})
+
+var _ = Describe("kubectl", func() {
+	It("explains the API from the field docs", func() {
+		// The API server publishes a new CRD's OpenAPI a moment after it is
+		// established.
+		Eventually(func(g Gomega) {
+			out, err := kubectl("explain", "campaign.spec.outreach")
+			g.Expect(err).NotTo(HaveOccurred(), out)
+			g.Expect(out).To(ContainSubstring("GROUP:      revops.truce.dev"))
+			g.Expect(out).To(ContainSubstring("jobTemplate is the Job the controller runs for the campaign"))
+			g.Expect(out).To(ContainSubstring("maxParallelism is the most workers the campaign runs"))
+		}).Should(Succeed())
+
+		out, err := kubectl("explain", "st.spec.quota")
+		Expect(err).NotTo(HaveOccurred(), out)
+		Expect(out).To(ContainSubstring("revenue is the won revenue to book in each period"))
+	})
+
+	It("prints the columns a person looks for first", func() {
+		ns := newNamespace()
+		out, err := kubectl("apply", "--server-side", "-n", ns, "-k", "../config/samples")
+		Expect(err).NotTo(HaveOccurred(), out)
+		Eventually(func(g Gomega) {
+			out, err := kubectl("get", "st", "-n", ns)
+			g.Expect(err).NotTo(HaveOccurred(), out)
+			g.Expect(out).To(MatchRegexp(`NAME\s+CAPACITY\s+DEMAND\s+SUPPLY\s+ATTAINMENT\s+BALANCED\s+AGE`))
+			g.Expect(out).To(MatchRegexp(`emea-smb\s+225\s+.*Unknown`))
+		}).Should(Succeed())
+		out, err = kubectl("get", "camp", "-n", ns)
+		Expect(err).NotTo(HaveOccurred(), out)
+		Expect(out).To(MatchRegexp(`NAME\s+TARGET\s+LEADS/WK\s+ALLOCATED\s+PARALLELISM\s+BALANCED\s+AGE`))
+		Expect(out).To(MatchRegexp(`spring-webinar\s+emea-smb`))
+		out, err = kubectl("get", "revops", "-n", ns)
+		Expect(err).NotTo(HaveOccurred(), out)
+		Expect(out).To(ContainSubstring("campaign.revops.truce.dev/outbound-prospecting"))
+		Expect(out).To(ContainSubstring("salestarget.revops.truce.dev/emea-smb"))
+	})
+})
