@@ -114,7 +114,7 @@ var _ = Describe("Validation at apply time", func() {
 		Entry("a Prometheus address that is not a URL", targetSample, set(map[string]any{"prometheus": map[string]any{"address": "prometheus:9090"}}, "spec", "metrics", "source"), "spec.metrics.source.prometheus.address"),
 		Entry("basic and bearer auth together", targetSample, set(map[string]any{"prometheus": map[string]any{"address": "https://prometheus:9090", "auth": map[string]any{
 			"bearerToken": map[string]any{"name": "prom", "key": "token"},
-			"basic": map[string]any{"username": map[string]any{"name": "prom", "key": "user"}, "password": map[string]any{"name": "prom", "key": "pass"}},
+			"basic":       map[string]any{"username": map[string]any{"name": "prom", "key": "user"}, "password": map[string]any{"name": "prom", "key": "pass"}},
 		}}}, "spec", "metrics", "source"), "spec.metrics.source.prometheus.auth: Invalid value: auth may set bearerToken or basic, not both"),
 
 		// Campaign
