@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
@@ -81,7 +80,7 @@ func decideSalesTargetStatus(st *v1alpha1.SalesTarget, now time.Time) time.Durat
 	setCondition(&s.Conditions, gen, v1alpha1.MetricsAvailableCondition, metav1.ConditionUnknown,
 		v1alpha1.NotYetQueriedReason, "No query has been sent yet")
 
-	capacity := quantity(balance.Capacity(st.Spec.Capacity))
+	capacity := balance.Quantity(balance.Capacity(st.Spec.Capacity))
 	s.CapacityLeadsPerWeek = &capacity
 
 	loc, err := balance.LoadTimeZone(st.Spec.Period.TimeZone)
@@ -97,11 +96,6 @@ func decideSalesTargetStatus(st *v1alpha1.SalesTarget, now time.Time) time.Durat
 		v1alpha1.ReconciledReason, fmt.Sprintf("%s period %s to %s", st.Spec.Period.Cadence,
 			p.Start.Format(time.DateOnly), p.End.Format(time.DateOnly)))
 	return p.End.Sub(now)
-}
-
-// quantity is a rate rounded to a thousandth, as it is shown in status.
-func quantity(v float64) resource.Quantity {
-	return *resource.NewMilliQuantity(int64(v*1000+0.5), resource.DecimalSI)
 }
 
 // SetupWithManager registers the controller with the manager.

@@ -298,6 +298,13 @@ type CampaignStatus struct {
 	// +optional
 	LastScaleTime *metav1.Time `json:"lastScaleTime,omitempty"`
 
+	// metrics is the health of each query: its last value, last error and
+	// consecutive failures.
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Metrics []MetricStatus `json:"metrics,omitempty"`
+
 	// conditions are Ready, Balanced, MetricsAvailable and Suspended.
 	// +listType=map
 	// +listMapKey=type

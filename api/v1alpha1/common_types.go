@@ -18,6 +18,7 @@ package v1alpha1
 
 import (
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 )
 
 // MetricsSource says where observed metrics are read from. Exactly one
@@ -155,3 +156,23 @@ type HTTPHeader struct {
 // +kubebuilder:validation:MaxLength=4096
 // +kubebuilder:validation:XValidation:rule="self.trim().size() > 0",message="query must not be blank"
 type Query string
+
+// MetricStatus is the health of one of an object's queries.
+type MetricStatus struct {
+	// name is the metric's name in spec.metrics, such as leads.
+	// +required
+	Name string `json:"name"`
+
+	// value is the last value read.
+	// +optional
+	Value *resource.Quantity `json:"value,omitempty"`
+
+	// consecutiveFailures counts the reads that failed since the last that
+	// succeeded.
+	// +optional
+	ConsecutiveFailures int32 `json:"consecutiveFailures,omitempty"`
+
+	// lastError is the error of the last read, empty when it succeeded.
+	// +optional
+	LastError string `json:"lastError,omitempty"`
+}

@@ -277,6 +277,13 @@ type SalesTargetStatus struct {
 	// +optional
 	Campaigns []CampaignAllocation `json:"campaigns,omitempty"`
 
+	// metrics is the health of each query: its last value, last error and
+	// consecutive failures.
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Metrics []MetricStatus `json:"metrics,omitempty"`
+
 	// conditions are Ready, Balanced, QuotaAtRisk and MetricsAvailable.
 	// +listType=map
 	// +listMapKey=type

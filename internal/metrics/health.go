@@ -1,0 +1,60 @@
+/*
+Copyright 2026 The truce Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package metrics
+
+import (
+	"github.com/truce-dev/truce/api/v1alpha1"
+	"github.com/truce-dev/truce/internal/balance"
+)
+
+// RecordHealth returns list with the health of metric name updated by one
+// read: the value on success, the error and one more consecutive failure
+// otherwise. A failure keeps the last good value, so status still shows what
+// the controller holds to.
+func RecordHealth(list []v1alpha1.MetricStatus, name string, value float64, err error) []v1alpha1.MetricStatus {
+	i := indexOf(list, name)
+	if i < 0 {
+		list = append(list, v1alpha1.MetricStatus{Name: name})
+		i = len(list) - 1
+	}
+	m := &list[i]
+	if err != nil {
+		m.ConsecutiveFailures++
+		m.LastError = err.Error()
+		return list
+	}
+	q := balance.Quantity(value)
+	m.Value, m.ConsecutiveFailures, m.LastError = &q, 0, ""
+	return list
+}
+
+// Failures is the number of consecutive failed reads of metric name.
+func Failures(list []v1alpha1.MetricStatus, name string) int32 {
+	if i := indexOf(list, name); i >= 0 {
+		return list[i].ConsecutiveFailures
+	}
+	return 0
+}
+
+func indexOf(list []v1alpha1.MetricStatus, name string) int {
+	for i := range list {
+		if list[i].Name == name {
+			return i
+		}
+	}
+	return -1
+}

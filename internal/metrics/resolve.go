@@ -1,0 +1,106 @@
+/*
+Copyright 2026 The truce Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package metrics
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"k8s.io/utils/lru"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/truce-dev/truce/api/v1alpha1"
+)
+
+// Resolver turns a spec's metrics source into a Source, reading its Secrets,
+// and falls back to the controller's default source when the spec names
+// none. Sources are reused while their settings and credentials are
+// unchanged, so their connections are kept alive between reconciles.
+type Resolver struct {
+	// Secrets reads the Secrets that sources name.
+	Secrets client.Reader
+	// Default answers for specs without a source; nil when the controller has
+	// none.
+	Default Source
+
+	once    sync.Once
+	mu      sync.Mutex
+	sources *lru.Cache
+}
+
+// maxSources bounds the sources kept alive.
+const maxSources = 1000
+
+// Source is the source for a spec in namespace.
+func (r *Resolver) Source(ctx context.Context, namespace string, spec *v1alpha1.MetricsSource) (Source, error) {
+	if spec == nil || (spec.Prometheus == nil && spec.HTTP == nil) {
+		if r.Default == nil {
+			return nil, newError(Misconfigured, "no metrics source: set spec.metrics.source, or start the controller with --prometheus-address or --metrics-url")
+		}
+		return r.Default, nil
+	}
+	var (
+		auth    *v1alpha1.SourceAuth
+		headers []v1alpha1.HTTPHeader
+		timeout *int32
+	)
+	if p := spec.Prometheus; p != nil {
+		auth, headers, timeout = p.Auth, p.Headers, p.TimeoutSeconds
+	} else {
+		auth, headers, timeout = spec.HTTP.Auth, spec.HTTP.Headers, spec.HTTP.TimeoutSeconds
+	}
+	a, err := ResolveAuth(ctx, r.Secrets, namespace, auth, headers)
+	if err != nil {
+		return nil, err
+	}
+	to := DefaultTimeout
+	if timeout != nil {
+		to = time.Duration(*timeout) * time.Second
+	}
+	var maxBytes int64
+	if spec.HTTP != nil && spec.HTTP.MaxResponseBytes != nil {
+		maxBytes = *spec.HTTP.MaxResponseBytes
+	}
+	key := fmt.Sprintf("%+v|%s|%d|%s", sourceEndpoint(spec), to, maxBytes, a.fingerprint())
+
+	r.once.Do(func() { r.sources = lru.New(maxSources) })
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if s, ok := r.sources.Get(key); ok {
+		return s.(Source), nil
+	}
+	var s Source
+	if spec.Prometheus != nil {
+		s, err = NewPrometheus(spec.Prometheus.Address, to, a)
+	} else {
+		s, err = NewHTTP(spec.HTTP.URL, to, maxBytes, a)
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.sources.Add(key, s)
+	return s, nil
+}
+
+func sourceEndpoint(spec *v1alpha1.MetricsSource) string {
+	if spec.Prometheus != nil {
+		return "prometheus|" + spec.Prometheus.Address
+	}
+	return "http|" + spec.HTTP.URL
+}
