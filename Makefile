@@ -13,6 +13,8 @@ KUSTOMIZE ?= $(LOCALBIN)/kustomize-$(KUSTOMIZE_VERSION)
 # The test control plane, built from source by hack/envtest-assets.sh into a
 # cache outside the repository.
 ENVTEST_ASSETS = $(shell hack/envtest-assets.sh --print)
+# Prometheus for the metrics tests, built from source by hack/prometheus.sh.
+PROMETHEUS_BIN = $(shell hack/prometheus.sh --print)
 # kubectl on PATH if there is one, else the one built with the control plane.
 KUBECTL ?= $(shell command -v kubectl 2>/dev/null || echo $(LOCALBIN)/kubectl)
 
@@ -63,9 +65,13 @@ vet: ## Run go vet.
 envtest: ## Build the test control plane (kube-apiserver, etcd, kubectl) if it is not cached.
 	hack/envtest-assets.sh >/dev/null
 
+.PHONY: prometheus
+prometheus: ## Build Prometheus for the metrics tests if it is not cached.
+	hack/prometheus.sh >/dev/null
+
 .PHONY: test
-test: manifests generate fmt vet envtest ## Run every test against a real kube-apiserver and etcd.
-	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... -coverprofile cover.out
+test: manifests generate fmt vet envtest prometheus ## Run every test against a real kube-apiserver, etcd and Prometheus.
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" TRUCE_PROMETHEUS="$(PROMETHEUS_BIN)" go test ./... -race -coverprofile cover.out
 
 ##@ Build
 

@@ -30,10 +30,12 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/truce-dev/truce/api/v1alpha1"
 	"github.com/truce-dev/truce/controllers"
+	"github.com/truce-dev/truce/internal/metrics"
 )
 
 var scheme = runtime.NewScheme()
@@ -49,6 +51,8 @@ func main() {
 		leaderElect            bool
 		qps                    float64
 		burst, workers         int
+		defaults               metrics.DefaultOptions
+		cacheEntries           int
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "The address the controller's Prometheus metrics are served on; 0 turns them off.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "The address the /healthz and /readyz probes are served on.")
@@ -56,6 +60,12 @@ func main() {
 	flag.Float64Var(&qps, "kube-api-qps", 200, "Queries per second the controller may send the API server.")
 	flag.IntVar(&burst, "kube-api-burst", 300, "Burst of queries the controller may send the API server.")
 	flag.IntVar(&workers, "max-concurrent-reconciles", 4, "Reconciles each controller runs at once.")
+	flag.StringVar(&defaults.PrometheusAddress, "prometheus-address", "", "The Prometheus API that answers the queries of resources that name no metrics source, such as http://prometheus.monitoring:9090.")
+	flag.StringVar(&defaults.URL, "metrics-url", "", "A JSON endpoint that answers, by JSONPath, the queries of resources that name no metrics source; the alternative to --prometheus-address.")
+	flag.StringVar(&defaults.BearerTokenFile, "metrics-bearer-token-file", "", "A file whose content is sent as a bearer token to the default metrics source.")
+	flag.StringVar(&defaults.CAFile, "metrics-ca-file", "", "A PEM bundle of the CAs that sign the default metrics source's certificate.")
+	flag.DurationVar(&defaults.Timeout, "metrics-timeout", metrics.DefaultTimeout, "The time the default metrics source has to answer a query.")
+	flag.IntVar(&cacheEntries, "metrics-cache-entries", metrics.DefaultCacheEntries, "The most distinct metrics requests whose answers are kept for reuse within a polling interval.")
 	opts := zap.Options{Development: false}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -77,9 +87,16 @@ func main() {
 		log.Error(err, "Unable to create the manager")
 		os.Exit(1)
 	}
+	defaultSource, err := metrics.NewDefaultSource(defaults)
+	if err != nil {
+		log.Error(err, "Unable to set up the default metrics source")
+		os.Exit(1)
+	}
 	if err := controllers.Setup(context.Background(), mgr, controllers.Options{
 		MaxConcurrentReconciles: workers,
 		Clock:                   clock.RealClock{},
+		Sources:                 &metrics.Resolver{Secrets: mgr.GetClient(), Default: defaultSource},
+		Reader:                  metrics.NewReader(clock.RealClock{}, cacheEntries, ctrlmetrics.Registry),
 	}); err != nil {
 		log.Error(err, "Unable to set up the controllers")
 		os.Exit(1)

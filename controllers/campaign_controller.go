@@ -35,6 +35,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/truce-dev/truce/api/v1alpha1"
+	"github.com/truce-dev/truce/internal/balance"
+	"github.com/truce-dev/truce/internal/metrics"
 )
 
 // CampaignReconciler keeps a Campaign's status and, in later phases, its
@@ -43,15 +45,28 @@ type CampaignReconciler struct {
 	client.Client
 	Scheme   *runtime.Scheme
 	Recorder events.EventRecorder
+	// Metrics reads the campaign's queries.
+	Metrics metricsGatherer
 	// MaxConcurrentReconciles is the number of workers.
 	MaxConcurrentReconciles int
 }
 
-// campaignInput is what a Campaign's reconcile reads from the cache.
+// campaignInput is what a Campaign's reconcile reads from the cache and its
+// metrics source.
 type campaignInput struct {
 	campaign *v1alpha1.Campaign
 	// target is the referenced SalesTarget, nil when it does not exist.
 	target *v1alpha1.SalesTarget
+	// observed is this round's reads of the campaign's queries.
+	observed observed
+}
+
+// campaignQueries are a campaign's queries by metric name.
+func campaignQueries(c *v1alpha1.Campaign) []namedQuery {
+	return []namedQuery{
+		{"leads", c.Spec.Metrics.Leads},
+		{"qualifiedLeads", c.Spec.Metrics.QualifiedLeads},
+	}
 }
 
 // +kubebuilder:rbac:groups=revops.truce.dev,resources=campaigns,verbs=get;list;watch
@@ -76,7 +91,7 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		return ctrl.Result{}, err
 	}
 	logf.FromContext(ctx).V(1).Info("Reconciled Campaign", "salesTarget", camp.Spec.SalesTargetRef.Name, "found", in.target != nil)
-	return ctrl.Result{}, nil
+	return ctrl.Result{RequeueAfter: pollingInterval(camp.Spec.PollingIntervalSeconds)}, nil
 }
 
 // gather reads the campaign's SalesTarget from the cache. A missing target is
@@ -92,7 +107,14 @@ func (r *CampaignReconciler) gather(ctx context.Context, camp *v1alpha1.Campaign
 	default:
 		in.target = st
 	}
-	return in, nil
+	vars := metrics.Vars{}
+	if in.target != nil && in.target.Status.PeriodStart != nil {
+		vars.PeriodStart = in.target.Status.PeriodStart.Time
+	}
+	var err error
+	in.observed, err = r.Metrics.read(ctx, camp.Namespace, camp.Spec.Metrics.Source, campaignQueries(camp), vars,
+		pollingInterval(camp.Spec.PollingIntervalSeconds))
+	return in, err
 }
 
 // decideCampaignStatus sets camp's status from what was gathered.
@@ -108,8 +130,15 @@ func decideCampaignStatus(camp *v1alpha1.Campaign, in campaignInput) {
 	}
 	setCondition(&s.Conditions, gen, v1alpha1.BalancedCondition, metav1.ConditionUnknown,
 		v1alpha1.AwaitingMetricsReason, "Leads have not been observed yet")
-	setCondition(&s.Conditions, gen, v1alpha1.MetricsAvailableCondition, metav1.ConditionUnknown,
-		v1alpha1.NotYetQueriedReason, "No query has been sent yet")
+	recordHealth(&s.Metrics, &s.Conditions, gen, campaignQueries(camp), in.observed)
+	if leads, ok := in.observed.values["leads"]; ok {
+		q := balance.Quantity(leads)
+		s.LeadsPerWeek = &q
+		if qualified, ok := in.observed.values["qualifiedLeads"]; ok && leads > 0 {
+			p := balance.Quantity(100 * qualified / leads)
+			s.QualifiedPercent = &p
+		}
+	}
 	if camp.Spec.Suspend {
 		setCondition(&s.Conditions, gen, v1alpha1.SuspendedCondition, metav1.ConditionTrue,
 			v1alpha1.SuspendedBySpecReason, "spec.suspend is true: outreach is held at zero")

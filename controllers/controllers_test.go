@@ -17,6 +17,7 @@ limitations under the License.
 package controllers
 
 import (
+	"fmt"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -25,9 +26,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/truce-dev/truce/api/v1alpha1"
+	"github.com/truce-dev/truce/internal/metrics"
 )
 
 // create makes a typed object from a sample in namespace ns.
@@ -68,8 +71,10 @@ var _ = Describe("SalesTarget controller", func() {
 			condition(v1alpha1.ReadyCondition, metav1.ConditionTrue, v1alpha1.ReconciledReason)(g, st, st.Status.Conditions)
 			condition(v1alpha1.BalancedCondition, metav1.ConditionUnknown, v1alpha1.AwaitingMetricsReason)(g, st, st.Status.Conditions)
 			condition(v1alpha1.QuotaAtRiskCondition, metav1.ConditionUnknown, v1alpha1.AwaitingMetricsReason)(g, st, st.Status.Conditions)
-			condition(v1alpha1.MetricsAvailableCondition, metav1.ConditionUnknown, v1alpha1.NotYetQueriedReason)(g, st, st.Status.Conditions)
+			// The sample names no source and this controller has no default.
+			condition(v1alpha1.MetricsAvailableCondition, metav1.ConditionFalse, v1alpha1.MetricsUnavailableReason)(g, st, st.Status.Conditions)
 		}).Should(Succeed())
+		Expect(meta.FindStatusCondition(st.Status.Conditions, v1alpha1.MetricsAvailableCondition).Message).To(ContainSubstring("no metrics source"))
 
 		// 8 reps and 2 at half speed, 25 leads each.
 		Expect(st.Status.CapacityLeadsPerWeek.String()).To(Equal("225"))
@@ -101,14 +106,15 @@ var _ = Describe("SalesTarget controller", func() {
 	})
 
 	It("writes nothing when a reconcile finds nothing changed", func() {
-		st := create(targetSample, ns, &v1alpha1.SalesTarget{})
+		// Without queries there is nothing to read: the plan is in use.
+		st := create(targetSample, ns, &v1alpha1.SalesTarget{}, func(s *v1alpha1.SalesTarget) { s.Spec.Metrics = nil })
 		Eventually(func(g Gomega) {
 			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(st), st)).To(Succeed())
-			g.Expect(st.Status.Conditions).To(HaveLen(4))
+			condition(v1alpha1.MetricsAvailableCondition, metav1.ConditionTrue, v1alpha1.MetricsReadReason)(g, st, st.Status.Conditions)
 		}).Should(Succeed())
 		settled := st.ResourceVersion
 		// Wait until the cache has the settled object, then reconcile again.
-		r := &SalesTargetReconciler{Client: mgrClient, Clock: testClock}
+		r := &SalesTargetReconciler{Client: mgrClient, Clock: testClock, Metrics: testGatherer()}
 		Eventually(func(g Gomega) {
 			cached := &v1alpha1.SalesTarget{}
 			g.Expect(mgrClient.Get(ctx, client.ObjectKeyFromObject(st), cached)).To(Succeed())
@@ -136,7 +142,7 @@ var _ = Describe("Campaign controller", func() {
 			g.Expect(camp.Status.Conditions).To(HaveLen(4))
 			condition(v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.SalesTargetNotFoundReason)(g, camp, camp.Status.Conditions)
 			condition(v1alpha1.BalancedCondition, metav1.ConditionUnknown, v1alpha1.AwaitingMetricsReason)(g, camp, camp.Status.Conditions)
-			condition(v1alpha1.MetricsAvailableCondition, metav1.ConditionUnknown, v1alpha1.NotYetQueriedReason)(g, camp, camp.Status.Conditions)
+			condition(v1alpha1.MetricsAvailableCondition, metav1.ConditionFalse, v1alpha1.MetricsUnavailableReason)(g, camp, camp.Status.Conditions)
 			condition(v1alpha1.SuspendedCondition, metav1.ConditionFalse, v1alpha1.ActiveReason)(g, camp, camp.Status.Conditions)
 		}).Should(Succeed())
 		Expect(meta.FindStatusCondition(camp.Status.Conditions, v1alpha1.ReadyCondition).Message).To(ContainSubstring(`"emea-smb"`))
@@ -166,13 +172,16 @@ var _ = Describe("Campaign controller", func() {
 
 	It("writes nothing when a reconcile finds nothing changed", func() {
 		create(targetSample, ns, &v1alpha1.SalesTarget{})
-		camp := create(jobCampaignSample, ns, &v1alpha1.Campaign{})
+		crmSecret(ns)
+		camp := create(jobCampaignSample, ns, &v1alpha1.Campaign{}, readFromCRM)
+		crm.set(ns, camp.Name, 100, 40)
 		Eventually(func(g Gomega) {
 			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(camp), camp)).To(Succeed())
 			condition(v1alpha1.ReadyCondition, metav1.ConditionTrue, v1alpha1.ReconciledReason)(g, camp, camp.Status.Conditions)
+			condition(v1alpha1.MetricsAvailableCondition, metav1.ConditionTrue, v1alpha1.MetricsReadReason)(g, camp, camp.Status.Conditions)
 		}).Should(Succeed())
 		settled := camp.ResourceVersion
-		r := &CampaignReconciler{Client: mgrClient}
+		r := &CampaignReconciler{Client: mgrClient, Metrics: testGatherer()}
 		Eventually(func(g Gomega) {
 			cached := &v1alpha1.Campaign{}
 			g.Expect(mgrClient.Get(ctx, client.ObjectKeyFromObject(camp), cached)).To(Succeed())
@@ -222,5 +231,86 @@ var _ = Describe("kubectl", func() {
 		Expect(err).NotTo(HaveOccurred(), out)
 		Expect(out).To(ContainSubstring("campaign.revops.truce.dev/outbound-prospecting"))
 		Expect(out).To(ContainSubstring("salestarget.revops.truce.dev/emea-smb"))
+	})
+})
+
+// testGatherer reads metrics the way the suite's controllers do.
+func testGatherer() metricsGatherer {
+	return metricsGatherer{resolver: &metrics.Resolver{Secrets: mgrClient}, reader: metrics.NewReader(clock.RealClock{}, 0, nil)}
+}
+
+var _ = Describe("Reading a campaign's metrics", func() {
+	var ns string
+	BeforeEach(func() {
+		ns = newNamespace()
+		crmSecret(ns)
+		create(targetSample, ns, &v1alpha1.SalesTarget{})
+	})
+
+	It("shows what the source reports, holds it through an outage and recovers", func() {
+		camp := create(jobCampaignSample, ns, &v1alpha1.Campaign{}, readFromCRM)
+		crm.set(ns, camp.Name, 120, 46)
+		Eventually(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(camp), camp)).To(Succeed())
+			condition(v1alpha1.MetricsAvailableCondition, metav1.ConditionTrue, v1alpha1.MetricsReadReason)(g, camp, camp.Status.Conditions)
+			g.Expect(camp.Status.LeadsPerWeek).NotTo(BeNil())
+			g.Expect(camp.Status.LeadsPerWeek.String()).To(Equal("120"))
+			g.Expect(camp.Status.QualifiedPercent.String()).To(Equal("38333m"))
+			g.Expect(camp.Status.Metrics).To(ConsistOf(
+				HaveField("Name", "leads"), HaveField("Name", "qualifiedLeads")))
+		}).Should(Succeed())
+
+		crm.fail(true)
+		Eventually(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(camp), camp)).To(Succeed())
+			condition(v1alpha1.MetricsAvailableCondition, metav1.ConditionFalse, v1alpha1.MetricsUnavailableReason)(g, camp, camp.Status.Conditions)
+			g.Expect(meta.FindStatusCondition(camp.Status.Conditions, v1alpha1.MetricsAvailableCondition).Message).To(
+				And(ContainSubstring("leads: BadResponse"), ContainSubstring("500"), ContainSubstring("holding the last values")))
+			g.Expect(camp.Status.Metrics[0].ConsecutiveFailures).To(BeNumerically(">=", 1))
+			g.Expect(camp.Status.Metrics[0].LastError).To(ContainSubstring("reporting database unavailable"))
+		}).Should(Succeed())
+		// The last good value is held, not zeroed.
+		Expect(camp.Status.LeadsPerWeek.String()).To(Equal("120"))
+		Expect(camp.Status.Metrics[0].Value.String()).To(Equal("120"))
+
+		crm.set(ns, camp.Name, 90, 45)
+		crm.fail(false)
+		Eventually(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(camp), camp)).To(Succeed())
+			condition(v1alpha1.MetricsAvailableCondition, metav1.ConditionTrue, v1alpha1.MetricsReadReason)(g, camp, camp.Status.Conditions)
+			g.Expect(camp.Status.LeadsPerWeek.String()).To(Equal("90"))
+			g.Expect(camp.Status.QualifiedPercent.String()).To(Equal("50"))
+			g.Expect(camp.Status.Metrics[0].ConsecutiveFailures).To(BeZero())
+			g.Expect(camp.Status.Metrics[0].LastError).To(BeEmpty())
+		}).Should(Succeed())
+	})
+
+	It("says which Secret is missing", func() {
+		camp := create(jobCampaignSample, ns, &v1alpha1.Campaign{}, readFromCRM, func(c *v1alpha1.Campaign) {
+			c.Spec.Metrics.Source.HTTP.Auth.BearerToken.Name = "no-such-secret"
+		})
+		Eventually(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(camp), camp)).To(Succeed())
+			condition(v1alpha1.MetricsAvailableCondition, metav1.ConditionFalse, v1alpha1.MetricsUnavailableReason)(g, camp, camp.Status.Conditions)
+			g.Expect(meta.FindStatusCondition(camp.Status.Conditions, v1alpha1.MetricsAvailableCondition).Message).To(
+				ContainSubstring(`Misconfigured: Secret "no-such-secret" not found`))
+		}).Should(Succeed())
+	})
+
+	It("reads each of many campaigns' own numbers from one shared document", func() {
+		var camps []*v1alpha1.Campaign
+		for i := range 10 {
+			camps = append(camps, create(jobCampaignSample, ns, &v1alpha1.Campaign{}, func(c *v1alpha1.Campaign) {
+				c.Name = fmt.Sprintf("webinar-%d", i)
+			}, readFromCRM))
+			crm.set(ns, camps[i].Name, float64(10*(i+1)), 5)
+		}
+		for i, c := range camps {
+			Eventually(func(g Gomega) {
+				g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(c), c)).To(Succeed())
+				g.Expect(c.Status.LeadsPerWeek).NotTo(BeNil())
+				g.Expect(c.Status.LeadsPerWeek.Value()).To(Equal(int64(10 * (i + 1))))
+			}).Should(Succeed())
+		}
 	})
 })

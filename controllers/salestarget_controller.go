@@ -34,6 +34,7 @@ import (
 
 	"github.com/truce-dev/truce/api/v1alpha1"
 	"github.com/truce-dev/truce/internal/balance"
+	"github.com/truce-dev/truce/internal/metrics"
 )
 
 // SalesTargetReconciler keeps a SalesTarget's status: its period, capacity
@@ -44,6 +45,8 @@ type SalesTargetReconciler struct {
 	Recorder events.EventRecorder
 	// Clock tells the time; tests inject a fake one.
 	Clock clock.PassiveClock
+	// Metrics reads the target's queries.
+	Metrics metricsGatherer
 	// MaxConcurrentReconciles is the number of workers.
 	MaxConcurrentReconciles int
 }
@@ -59,8 +62,22 @@ func (r *SalesTargetReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	now := r.Clock.Now()
+	in := salesTargetInput{target: st}
+	if loc, err := balance.LoadTimeZone(st.Spec.Period.TimeZone); err == nil {
+		p := balance.CurrentPeriod(st.Spec.Period.Cadence, loc, now)
+		in.period = &p
+		var src *v1alpha1.MetricsSource
+		if st.Spec.Metrics != nil {
+			src = st.Spec.Metrics.Source
+		}
+		in.observed, err = r.Metrics.read(ctx, st.Namespace, src, salesTargetQueries(st),
+			metrics.Vars{PeriodStart: p.Start}, pollingInterval(st.Spec.PollingIntervalSeconds))
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+	}
 	updated := st.DeepCopy()
-	requeue := decideSalesTargetStatus(updated, now)
+	requeue := decideSalesTargetStatus(updated, in, now)
 	if err := writeStatus(ctx, r.Client, r.Recorder, st, updated, st.Status, updated.Status); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -68,34 +85,60 @@ func (r *SalesTargetReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	return ctrl.Result{RequeueAfter: requeue}, nil
 }
 
-// decideSalesTargetStatus sets st's status from its spec at now and returns
-// when the status must next be looked at (the period's end), or zero.
-func decideSalesTargetStatus(st *v1alpha1.SalesTarget, now time.Time) time.Duration {
+// salesTargetInput is what a SalesTarget's reconcile gathered.
+type salesTargetInput struct {
+	target *v1alpha1.SalesTarget
+	// period is the current period; nil when the time zone is invalid.
+	period *balance.Period
+	// observed is this round's reads of the target's queries.
+	observed observed
+}
+
+// salesTargetQueries are a target's queries by metric name.
+func salesTargetQueries(st *v1alpha1.SalesTarget) []namedQuery {
+	m := st.Spec.Metrics
+	if m == nil {
+		return nil
+	}
+	return []namedQuery{
+		{"closedWonRevenue", m.ClosedWonRevenue},
+		{"closedWonDeals", m.ClosedWonDeals},
+		{"openLeads", m.OpenLeads},
+		{"acceptedLeads", m.AcceptedLeads},
+	}
+}
+
+// decideSalesTargetStatus sets st's status from its spec and what was
+// gathered, and returns when the status must next be looked at: the next
+// poll (or the period's end, if sooner), or zero when the spec must change
+// first.
+func decideSalesTargetStatus(st *v1alpha1.SalesTarget, in salesTargetInput, now time.Time) time.Duration {
 	s, gen := &st.Status, st.Generation
 	s.ObservedGeneration = gen
 	setCondition(&s.Conditions, gen, v1alpha1.BalancedCondition, metav1.ConditionUnknown,
-		v1alpha1.AwaitingMetricsReason, "Supply has not been observed yet")
+		v1alpha1.AwaitingMetricsReason, "Supply has not been judged yet")
 	setCondition(&s.Conditions, gen, v1alpha1.QuotaAtRiskCondition, metav1.ConditionUnknown,
-		v1alpha1.AwaitingMetricsReason, "Bookings have not been observed yet")
-	setCondition(&s.Conditions, gen, v1alpha1.MetricsAvailableCondition, metav1.ConditionUnknown,
-		v1alpha1.NotYetQueriedReason, "No query has been sent yet")
+		v1alpha1.AwaitingMetricsReason, "Bookings have not been judged yet")
 
 	capacity := balance.Quantity(balance.Capacity(st.Spec.Capacity))
 	s.CapacityLeadsPerWeek = &capacity
 
-	loc, err := balance.LoadTimeZone(st.Spec.Period.TimeZone)
-	if err != nil {
+	p := in.period
+	if p == nil {
+		_, err := balance.LoadTimeZone(st.Spec.Period.TimeZone)
 		s.PeriodStart, s.PeriodEnd = nil, nil
 		setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionFalse,
 			v1alpha1.InvalidTimeZoneReason, fmt.Sprintf("spec.period.timeZone: %v; use an IANA name such as Europe/Berlin", err))
+		setCondition(&s.Conditions, gen, v1alpha1.MetricsAvailableCondition, metav1.ConditionUnknown,
+			v1alpha1.NotYetQueriedReason, "Queries wait for a valid period")
 		return 0
 	}
-	p := balance.CurrentPeriod(st.Spec.Period.Cadence, loc, now)
+	recordHealth(&s.Metrics, &s.Conditions, gen, salesTargetQueries(st), in.observed)
 	s.PeriodStart, s.PeriodEnd = &metav1.Time{Time: p.Start}, &metav1.Time{Time: p.End}
 	setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionTrue,
 		v1alpha1.ReconciledReason, fmt.Sprintf("%s period %s to %s", st.Spec.Period.Cadence,
 			p.Start.Format(time.DateOnly), p.End.Format(time.DateOnly)))
-	return p.End.Sub(now)
+	return min(pollingInterval(st.Spec.PollingIntervalSeconds), p.End.Sub(now))
 }
 
 // SetupWithManager registers the controller with the manager.

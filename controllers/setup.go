@@ -22,6 +22,8 @@ import (
 
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/truce-dev/truce/internal/metrics"
 )
 
 // Options configures the controllers.
@@ -30,6 +32,10 @@ type Options struct {
 	MaxConcurrentReconciles int
 	// Clock tells the time; tests inject a fake one.
 	Clock clock.PassiveClock
+	// Sources resolves a spec's metrics source, or the default one.
+	Sources *metrics.Resolver
+	// Reader reads and deduplicates queries; shared by every controller.
+	Reader *metrics.Reader
 }
 
 // Setup registers the field indexes and every truce controller with mgr, the
@@ -39,15 +45,16 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		return fmt.Errorf("registering indexes: %w", err)
 	}
 	rec := mgr.GetEventRecorder(FieldManager)
+	gatherer := metricsGatherer{resolver: o.Sources, reader: o.Reader}
 	if err := (&SalesTargetReconciler{
 		Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Recorder: rec,
-		Clock: o.Clock, MaxConcurrentReconciles: o.MaxConcurrentReconciles,
+		Clock: o.Clock, Metrics: gatherer, MaxConcurrentReconciles: o.MaxConcurrentReconciles,
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the SalesTarget controller: %w", err)
 	}
 	if err := (&CampaignReconciler{
 		Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Recorder: rec,
-		MaxConcurrentReconciles: o.MaxConcurrentReconciles,
+		Metrics: gatherer, MaxConcurrentReconciles: o.MaxConcurrentReconciles,
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the Campaign controller: %w", err)
 	}

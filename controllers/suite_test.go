@@ -33,6 +33,7 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/clock"
 	testingclock "k8s.io/utils/clock/testing"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -42,6 +43,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/truce-dev/truce/api/v1alpha1"
+	"github.com/truce-dev/truce/internal/metrics"
 )
 
 // These suites run against a real kube-apiserver and etcd, built from source
@@ -109,7 +111,15 @@ var _ = BeforeSuite(func() {
 		Metrics: metricsserver.Options{BindAddress: "0"},
 	})
 	Expect(err).NotTo(HaveOccurred())
-	Expect(Setup(ctx, mgr, Options{MaxConcurrentReconciles: 2, Clock: testClock})).To(Succeed())
+	crm = newTestCRM()
+	Expect(Setup(ctx, mgr, Options{
+		MaxConcurrentReconciles: 2,
+		Clock:                   testClock,
+		// No default source: objects that name none say so.
+		Sources: &metrics.Resolver{Secrets: mgr.GetClient()},
+		// Real time for the cache, so answers expire between polls.
+		Reader: metrics.NewReader(clock.RealClock{}, 0, nil),
+	})).To(Succeed())
 	mgrClient = mgr.GetClient()
 	go func() {
 		defer GinkgoRecover()
@@ -120,6 +130,9 @@ var _ = BeforeSuite(func() {
 var _ = AfterSuite(func() {
 	if cancel != nil {
 		cancel()
+	}
+	if crm != nil {
+		crm.server.Close()
 	}
 	if testEnv != nil {
 		Expect(testEnv.Stop()).To(Succeed())

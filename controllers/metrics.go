@@ -1,0 +1,119 @@
+/*
+Copyright 2026 The truce Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/truce-dev/truce/api/v1alpha1"
+	"github.com/truce-dev/truce/internal/metrics"
+)
+
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+
+// metricsGatherer reads an object's queries through the shared Reader.
+type metricsGatherer struct {
+	resolver *metrics.Resolver
+	reader   *metrics.Reader
+}
+
+// namedQuery is one query of a spec's metrics block.
+type namedQuery struct {
+	name  string
+	query v1alpha1.Query
+}
+
+// observed is what one round of reads found.
+type observed struct {
+	// values holds the metrics read this round; a failed one is absent.
+	values map[string]float64
+	// errs holds the error of each metric that failed.
+	errs map[string]error
+}
+
+func (o observed) ok() bool { return len(o.errs) == 0 }
+
+// read sends each query (skipping empty ones) to the spec's source, or the
+// controller's default. A source that cannot be resolved fails every query.
+func (g metricsGatherer) read(ctx context.Context, namespace string, spec *v1alpha1.MetricsSource,
+	queries []namedQuery, vars metrics.Vars, maxAge time.Duration) (observed, error) {
+	o := observed{values: map[string]float64{}, errs: map[string]error{}}
+	src, err := g.resolver.Source(ctx, namespace, spec)
+	if err != nil && metrics.KindOf(err) == "" {
+		// Not a verdict on the source: the cache could not be read.
+		return o, err
+	}
+	for _, q := range queries {
+		if q.query == "" {
+			continue
+		}
+		if err != nil {
+			o.errs[q.name] = err
+			continue
+		}
+		v, qerr := g.reader.Read(ctx, src, string(q.query), vars, maxAge)
+		if qerr != nil {
+			o.errs[q.name] = qerr
+			continue
+		}
+		o.values[q.name] = v
+	}
+	return o, nil
+}
+
+// recordHealth updates status's per-metric health and the MetricsAvailable
+// condition from one round of reads.
+func recordHealth(health *[]v1alpha1.MetricStatus, conds *[]metav1.Condition, gen int64, queries []namedQuery, o observed) {
+	var failed []string
+	read := 0
+	for _, q := range queries {
+		if q.query == "" {
+			continue
+		}
+		err := o.errs[q.name]
+		*health = metrics.RecordHealth(*health, q.name, o.values[q.name], err)
+		if err != nil {
+			failed = append(failed, fmt.Sprintf("%s: %v", q.name, err))
+		} else {
+			read++
+		}
+	}
+	switch {
+	case len(failed) > 0:
+		setCondition(conds, gen, v1alpha1.MetricsAvailableCondition, metav1.ConditionFalse, v1alpha1.MetricsUnavailableReason,
+			strings.Join(failed, "; ")+"; holding the last values read")
+	case read == 0:
+		setCondition(conds, gen, v1alpha1.MetricsAvailableCondition, metav1.ConditionTrue, v1alpha1.MetricsReadReason,
+			"No queries are set: the plan's values are in use")
+	default:
+		setCondition(conds, gen, v1alpha1.MetricsAvailableCondition, metav1.ConditionTrue, v1alpha1.MetricsReadReason,
+			fmt.Sprintf("Read %d of %d queries", read, read))
+	}
+}
+
+// pollingInterval is a spec's interval, 30 s when unset.
+func pollingInterval(seconds *int32) time.Duration {
+	if seconds == nil || *seconds <= 0 {
+		return 30 * time.Second
+	}
+	return time.Duration(*seconds) * time.Second
+}

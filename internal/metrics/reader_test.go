@@ -1,0 +1,204 @@
+/*
+Copyright 2026 The truce Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package metrics
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	testingclock "k8s.io/utils/clock/testing"
+)
+
+// countingPrometheus answers every query with one sample and counts the
+// requests it receives per query.
+type countingPrometheus struct {
+	mu     sync.Mutex
+	counts map[string]int
+	// release, when not nil, holds every answer until it is closed.
+	release chan struct{}
+}
+
+func (c *countingPrometheus) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	c.mu.Lock()
+	c.counts[r.Form.Get("query")]++
+	c.mu.Unlock()
+	if c.release != nil {
+		<-c.release
+	}
+	promAPI(200, oneSample)(w, r)
+}
+
+func (c *countingPrometheus) count(q string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.counts[q]
+}
+
+func TestReaderSendsEachRequestOncePerInterval(t *testing.T) {
+	server := &countingPrometheus{counts: map[string]int{}, release: make(chan struct{})}
+	srv := newServer(t, server)
+	clock := testingclock.NewFakeClock(time.Date(2026, 5, 20, 10, 0, 0, 0, time.UTC))
+	reg := prometheus.NewRegistry()
+	reader := NewReader(clock, 0, reg)
+	src, err := NewPrometheus(srv.URL, 5*time.Second, Auth{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const query = `sum(increase(marketing_leads_total{campaign="spring-webinar"}[$window]))`
+	const sent = `sum(increase(marketing_leads_total{campaign="spring-webinar"}[1w]))`
+	interval := 30 * time.Second
+
+	// 200 resources ask at once while the first request is still in flight.
+	const askers = 200
+	var wg sync.WaitGroup
+	var ok atomic.Int32
+	for range askers {
+		wg.Go(func() {
+			if v, err := reader.Read(context.Background(), src, query, Vars{}, interval); err == nil && v == 42.5 {
+				ok.Add(1)
+			}
+		})
+	}
+	// Let the one request through once it has arrived.
+	for server.count(sent) == 0 {
+		runtime.Gosched()
+	}
+	close(server.release)
+	wg.Wait()
+	if got := ok.Load(); got != askers {
+		t.Fatalf("%d of %d askers got the value", got, askers)
+	}
+	if got := server.count(sent); got != 1 {
+		t.Fatalf("the server received %d requests for %d askers, want 1", got, askers)
+	}
+
+	// Within the interval, later askers are answered from the cache.
+	clock.Step(interval - time.Second)
+	for range 10 {
+		if _, err := reader.Read(context.Background(), src, query, Vars{}, interval); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := server.count(sent); got != 1 {
+		t.Fatalf("the server received %d requests within one interval, want 1", got)
+	}
+
+	// The next interval sends the query again, once.
+	clock.Step(2 * time.Second)
+	for range 10 {
+		if _, err := reader.Read(context.Background(), src, query, Vars{}, interval); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := server.count(sent); got != 2 {
+		t.Fatalf("the server received %d requests over two intervals, want 2", got)
+	}
+	if got := testutil.ToFloat64(reader.metrics.requests.WithLabelValues("prometheus", "ok")); got != 2 {
+		t.Errorf("truce_metrics_source_requests_total{outcome=ok} is %v, want 2", got)
+	}
+	if got := testutil.ToFloat64(reader.metrics.hits); got != askers-1+20-1 {
+		t.Errorf("truce_metrics_cache_hits_total is %v, want %d", got, askers-1+20-1)
+	}
+}
+
+func TestReaderKeepsSourcesAndQueriesApart(t *testing.T) {
+	server := &countingPrometheus{counts: map[string]int{}}
+	srv := newServer(t, server)
+	clock := testingclock.NewFakeClock(time.Now())
+	reader := NewReader(clock, 0, nil)
+	alice, _ := NewPrometheus(srv.URL, time.Second, Auth{BearerToken: "alice"})
+	bob, _ := NewPrometheus(srv.URL, time.Second, Auth{BearerToken: "bob"})
+	for _, src := range []Source{alice, bob} {
+		for _, q := range []string{"a", "b"} {
+			if _, err := reader.Read(context.Background(), src, q, Vars{}, time.Minute); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if server.count("a") != 2 || server.count("b") != 2 {
+		t.Fatalf("two credentials times two queries: got a=%d b=%d requests, want 2 each", server.count("a"), server.count("b"))
+	}
+}
+
+func TestReaderCachesFailuresForTheInterval(t *testing.T) {
+	var requests atomic.Int32
+	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		promAPI(500, serverError)(w, r)
+	}))
+	clock := testingclock.NewFakeClock(time.Now())
+	reader := NewReader(clock, 0, nil)
+	src, _ := NewPrometheus(srv.URL, time.Second, Auth{})
+	for range 5 {
+		_, err := reader.Read(context.Background(), src, "up", Vars{}, time.Minute)
+		if KindOf(err) != BadResponse {
+			t.Fatalf("got %v, want a BadResponse error", err)
+		}
+		var e *Error
+		if !errors.As(err, &e) || e.Query != "up" {
+			t.Fatalf("the error does not name the query: %v", err)
+		}
+	}
+	if got := requests.Load(); got != 1 {
+		t.Fatalf("a failing source received %d requests in one interval, want 1", got)
+	}
+}
+
+func TestReaderReadsOneDocumentForManyPaths(t *testing.T) {
+	var requests atomic.Int32
+	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		fmt.Fprint(w, `{"leads":120,"qualified":46,"won":{"deals":3,"revenue":"90000"}}`)
+	}))
+	reader := NewReader(testingclock.NewFakeClock(time.Now()), 0, nil)
+	src, _ := NewHTTP(srv.URL, time.Second, 0, Auth{})
+	want := map[string]float64{"{.leads}": 120, ".qualified": 46, "{.won.deals}": 3, "{.won.revenue}": 90000}
+	for q, w := range want {
+		got, err := reader.Read(context.Background(), src, q, Vars{}, time.Minute)
+		if err != nil || got != w {
+			t.Fatalf("%s: got %v, %v; want %v", q, got, err, w)
+		}
+	}
+	if got := requests.Load(); got != 1 {
+		t.Fatalf("four paths into one document sent %d requests, want 1", got)
+	}
+}
+
+func TestReaderStaysWithinItsBound(t *testing.T) {
+	server := &countingPrometheus{counts: map[string]int{}}
+	srv := newServer(t, server)
+	reader := NewReader(testingclock.NewFakeClock(time.Now()), 10, nil)
+	src, _ := NewPrometheus(srv.URL, time.Second, Auth{})
+	for i := range 100 {
+		if _, err := reader.Read(context.Background(), src, fmt.Sprintf("q%d", i), Vars{}, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := reader.entries.Len(); got != 10 {
+		t.Fatalf("the cache holds %d entries, want its bound of 10", got)
+	}
+}
