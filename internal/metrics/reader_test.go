@@ -19,9 +19,9 @@ package metrics
 import (
 	"context"
 	"errors"
-	"runtime"
 	"fmt"
 	"net/http"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
