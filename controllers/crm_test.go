@@ -84,9 +84,9 @@ func readFromCRM(c *v1alpha1.Campaign) {
 	c.Spec.Metrics = v1alpha1.CampaignMetrics{
 		Source: &v1alpha1.MetricsSource{HTTP: &v1alpha1.HTTPSource{
 			URL: crm.server.URL,
-			Auth: &v1alpha1.SourceAuth{BearerToken: &corev1.SecretKeySelector{
+			Connection: v1alpha1.Connection{Auth: &v1alpha1.SourceAuth{BearerToken: &corev1.SecretKeySelector{
 				LocalObjectReference: corev1.LocalObjectReference{Name: "crm-reporting"}, Key: "token",
-			}},
+			}}},
 		}},
 		Leads:          v1alpha1.Query(`{['` + key + `'].leads}`),
 		QualifiedLeads: v1alpha1.Query(`{['` + key + `'].qualified}`),

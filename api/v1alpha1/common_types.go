@@ -45,7 +45,12 @@ type PrometheusSource struct {
 	// +required
 	Address string `json:"address"`
 
-	// timeoutSeconds bounds each query. Defaults to 10.
+	Connection `json:",inline"`
+}
+
+// Connection holds the settings every source type shares.
+type Connection struct {
+	// timeoutSeconds bounds each request. Defaults to 10.
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=300
 	// +kubebuilder:default=10
@@ -75,24 +80,7 @@ type HTTPSource struct {
 	// +required
 	URL string `json:"url"`
 
-	// timeoutSeconds bounds each request. Defaults to 10.
-	// +kubebuilder:validation:Minimum=1
-	// +kubebuilder:validation:Maximum=300
-	// +kubebuilder:default=10
-	// +optional
-	TimeoutSeconds *int32 `json:"timeoutSeconds,omitempty"`
-
-	// auth names the Secrets, in the resource's namespace, that hold the
-	// credentials and CA bundle for the source.
-	// +optional
-	Auth *SourceAuth `json:"auth,omitempty"`
-
-	// headers are sent with every request.
-	// +listType=map
-	// +listMapKey=name
-	// +kubebuilder:validation:MaxItems=20
-	// +optional
-	Headers []HTTPHeader `json:"headers,omitempty"`
+	Connection `json:",inline"`
 
 	// maxResponseBytes caps the size of a response; a larger one is an error.
 	// Defaults to 1048576 (1 MiB).

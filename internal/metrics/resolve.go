@@ -55,23 +55,19 @@ func (r *Resolver) Source(ctx context.Context, namespace string, spec *v1alpha1.
 		}
 		return r.Default, nil
 	}
-	var (
-		auth    *v1alpha1.SourceAuth
-		headers []v1alpha1.HTTPHeader
-		timeout *int32
-	)
-	if p := spec.Prometheus; p != nil {
-		auth, headers, timeout = p.Auth, p.Headers, p.TimeoutSeconds
+	var conn v1alpha1.Connection
+	if spec.Prometheus != nil {
+		conn = spec.Prometheus.Connection
 	} else {
-		auth, headers, timeout = spec.HTTP.Auth, spec.HTTP.Headers, spec.HTTP.TimeoutSeconds
+		conn = spec.HTTP.Connection
 	}
-	a, err := ResolveAuth(ctx, r.Secrets, namespace, auth, headers)
+	a, err := ResolveAuth(ctx, r.Secrets, namespace, conn.Auth, conn.Headers)
 	if err != nil {
 		return nil, err
 	}
 	to := DefaultTimeout
-	if timeout != nil {
-		to = time.Duration(*timeout) * time.Second
+	if conn.TimeoutSeconds != nil {
+		to = time.Duration(*conn.TimeoutSeconds) * time.Second
 	}
 	var maxBytes int64
 	if spec.HTTP != nil && spec.HTTP.MaxResponseBytes != nil {
