@@ -19,6 +19,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -63,9 +64,11 @@ type campaignInput struct {
 
 // campaignQueries are a campaign's queries by metric name.
 func campaignQueries(c *v1alpha1.Campaign) []namedQuery {
+	m := c.Spec.Metrics
+	zero := func(name v1alpha1.CampaignMetric) bool { return slices.Contains(m.EmptyResultIsZero, name) }
 	return []namedQuery{
-		{"leads", c.Spec.Metrics.Leads},
-		{"qualifiedLeads", c.Spec.Metrics.QualifiedLeads},
+		{"leads", m.Leads, zero("leads")},
+		{"qualifiedLeads", m.QualifiedLeads, zero("qualifiedLeads")},
 	}
 }
 

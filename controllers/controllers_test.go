@@ -285,6 +285,28 @@ var _ = Describe("Reading a campaign's metrics", func() {
 		}).Should(Succeed())
 	})
 
+	It("reads an empty result as zero only for the metrics that say so", func() {
+		noQualifiedYet := func(c *v1alpha1.Campaign) { c.Spec.Metrics.QualifiedLeads = `{['no-grades-yet'].qualified}` }
+		strict := create(jobCampaignSample, ns, &v1alpha1.Campaign{}, readFromCRM, noQualifiedYet)
+		lenient := create(jobCampaignSample, ns, &v1alpha1.Campaign{}, func(c *v1alpha1.Campaign) { c.Name = "lenient" },
+			readFromCRM, noQualifiedYet, func(c *v1alpha1.Campaign) {
+				c.Spec.Metrics.EmptyResultIsZero = []v1alpha1.CampaignMetric{"qualifiedLeads"}
+			})
+		crm.set(ns, strict.Name, 50, 0)
+		crm.set(ns, lenient.Name, 50, 0)
+		Eventually(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(strict), strict)).To(Succeed())
+			condition(v1alpha1.MetricsAvailableCondition, metav1.ConditionFalse, v1alpha1.MetricsUnavailableReason)(g, strict, strict.Status.Conditions)
+			g.Expect(meta.FindStatusCondition(strict.Status.Conditions, v1alpha1.MetricsAvailableCondition).Message).To(ContainSubstring("qualifiedLeads: EmptyResult"))
+		}).Should(Succeed())
+		Eventually(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(lenient), lenient)).To(Succeed())
+			condition(v1alpha1.MetricsAvailableCondition, metav1.ConditionTrue, v1alpha1.MetricsReadReason)(g, lenient, lenient.Status.Conditions)
+			g.Expect(lenient.Status.QualifiedPercent).NotTo(BeNil())
+			g.Expect(lenient.Status.QualifiedPercent.IsZero()).To(BeTrue())
+		}).Should(Succeed())
+	})
+
 	It("says which Secret is missing", func() {
 		camp := create(jobCampaignSample, ns, &v1alpha1.Campaign{}, readFromCRM, func(c *v1alpha1.Campaign) {
 			c.Spec.Metrics.Source.HTTP.Auth.BearerToken.Name = "no-such-secret"

@@ -40,6 +40,8 @@ type metricsGatherer struct {
 type namedQuery struct {
 	name  string
 	query v1alpha1.Query
+	// emptyIsZero reads an empty result as zero.
+	emptyIsZero bool
 }
 
 // observed is what one round of reads found.
@@ -71,6 +73,9 @@ func (g metricsGatherer) read(ctx context.Context, namespace string, spec *v1alp
 			continue
 		}
 		v, qerr := g.reader.Read(ctx, src, string(q.query), vars, maxAge)
+		if q.emptyIsZero && metrics.KindOf(qerr) == metrics.EmptyResult {
+			v, qerr = 0, nil
+		}
 		if qerr != nil {
 			o.errs[q.name] = qerr
 			continue

@@ -19,6 +19,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -100,11 +101,12 @@ func salesTargetQueries(st *v1alpha1.SalesTarget) []namedQuery {
 	if m == nil {
 		return nil
 	}
+	zero := func(name v1alpha1.SalesTargetMetric) bool { return slices.Contains(m.EmptyResultIsZero, name) }
 	return []namedQuery{
-		{"closedWonRevenue", m.ClosedWonRevenue},
-		{"closedWonDeals", m.ClosedWonDeals},
-		{"openLeads", m.OpenLeads},
-		{"acceptedLeads", m.AcceptedLeads},
+		{"closedWonRevenue", m.ClosedWonRevenue, zero("closedWonRevenue")},
+		{"closedWonDeals", m.ClosedWonDeals, zero("closedWonDeals")},
+		{"openLeads", m.OpenLeads, zero("openLeads")},
+		{"acceptedLeads", m.AcceptedLeads, zero("acceptedLeads")},
 	}
 }
 

@@ -138,6 +138,7 @@ var _ = Describe("Validation at apply time", func() {
 		Entry("a campaign without a leads query", jobCampaignSample, unset("spec", "metrics", "leads"), "spec.metrics.leads: Required value"),
 		Entry("a blank leads query", jobCampaignSample, set("   ", "spec", "metrics", "leads"), "spec.metrics.leads: Invalid value: \"   \": query must not be blank"),
 		Entry("a JSON source URL that is not http", jobCampaignSample, set(map[string]any{"http": map[string]any{"url": "ftp://crm/report"}}, "spec", "metrics", "source"), "spec.metrics.source.http.url"),
+		Entry("an empty-as-zero metric the campaign does not have", jobCampaignSample, set([]any{"closedWonDeals"}, "spec", "metrics", "emptyResultIsZero"), "spec.metrics.emptyResultIsZero[0]: Unsupported value"),
 		Entry("a response cap below a kilobyte", jobCampaignSample, set(map[string]any{"http": map[string]any{"url": "https://crm/report", "maxResponseBytes": int64(10)}}, "spec", "metrics", "source"), "spec.metrics.source.http.maxResponseBytes"),
 	)
 })

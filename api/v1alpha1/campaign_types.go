@@ -258,7 +258,18 @@ type CampaignMetrics struct {
 	// quality is not judged for this campaign.
 	// +optional
 	QualifiedLeads Query `json:"qualifiedLeads,omitempty"`
+
+	// emptyResultIsZero names the metrics whose empty result means zero
+	// rather than an error, for a new campaign whose series do not exist yet.
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=2
+	// +optional
+	EmptyResultIsZero []CampaignMetric `json:"emptyResultIsZero,omitempty"`
 }
+
+// CampaignMetric names one of a Campaign's metrics.
+// +kubebuilder:validation:Enum=leads;qualifiedLeads
+type CampaignMetric string
 
 // CampaignStatus is what the controller observed and decided for a campaign.
 type CampaignStatus struct {

@@ -211,7 +211,19 @@ type SalesTargetMetrics struct {
 	// acceptedLeads is the number of leads sales accepted this period.
 	// +optional
 	AcceptedLeads Query `json:"acceptedLeads,omitempty"`
+
+	// emptyResultIsZero names the metrics whose empty result means zero
+	// rather than an error, such as closedWonDeals before the first win of
+	// a period, when its series does not exist yet.
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=4
+	// +optional
+	EmptyResultIsZero []SalesTargetMetric `json:"emptyResultIsZero,omitempty"`
 }
+
+// SalesTargetMetric names one of a SalesTarget's metrics.
+// +kubebuilder:validation:Enum=closedWonRevenue;closedWonDeals;openLeads;acceptedLeads
+type SalesTargetMetric string
 
 // DriftSpec sets how drift between supply and demand is judged.
 type DriftSpec struct {
