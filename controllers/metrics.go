@@ -19,6 +19,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -90,6 +91,10 @@ func (g metricsGatherer) read(ctx context.Context, namespace string, spec *v1alp
 func recordHealth(health *[]v1alpha1.MetricStatus, conds *[]metav1.Condition, gen int64, queries []namedQuery, o observed) {
 	var failed []string
 	read := 0
+	// Forget the health of queries the spec no longer has.
+	*health = slices.DeleteFunc(*health, func(m v1alpha1.MetricStatus) bool {
+		return !slices.ContainsFunc(queries, func(q namedQuery) bool { return q.name == m.Name && q.query != "" })
+	})
 	for _, q := range queries {
 		if q.query == "" {
 			continue
@@ -111,7 +116,7 @@ func recordHealth(health *[]v1alpha1.MetricStatus, conds *[]metav1.Condition, ge
 			"No queries are set: the plan's values are in use")
 	default:
 		setCondition(conds, gen, v1alpha1.MetricsAvailableCondition, metav1.ConditionTrue, v1alpha1.MetricsReadReason,
-			fmt.Sprintf("Read %d of %d queries", read, read))
+			fmt.Sprintf("Read all %d queries", read))
 	}
 }
 

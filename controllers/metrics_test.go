@@ -1,0 +1,63 @@
+/*
+Copyright 2026 The truce Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"errors"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/truce-dev/truce/api/v1alpha1"
+)
+
+func TestRecordHealth(t *testing.T) {
+	queries := []namedQuery{{name: "leads", query: "a"}, {name: "qualifiedLeads", query: "b"}}
+	var health []v1alpha1.MetricStatus
+	var conds []metav1.Condition
+	status := func() metav1.ConditionStatus {
+		return meta.FindStatusCondition(conds, v1alpha1.MetricsAvailableCondition).Status
+	}
+
+	recordHealth(&health, &conds, 1, queries, observed{values: map[string]float64{"leads": 120, "qualifiedLeads": 40}})
+	if status() != metav1.ConditionTrue || len(health) != 2 || health[0].Value.String() != "120" {
+		t.Fatalf("all read: got %s, %+v", status(), health)
+	}
+
+	failure := errors.New("TimedOut: query \"a\": deadline exceeded")
+	for i := 1; i <= 3; i++ {
+		recordHealth(&health, &conds, 1, queries, observed{values: map[string]float64{"qualifiedLeads": 40}, errs: map[string]error{"leads": failure}})
+		if status() != metav1.ConditionFalse || health[0].ConsecutiveFailures != int32(i) {
+			t.Fatalf("failure %d: got %s, %+v", i, status(), health[0])
+		}
+	}
+	if health[0].Value.String() != "120" || health[0].LastError != failure.Error() {
+		t.Fatalf("a failure must keep the last value and say why: %+v", health[0])
+	}
+
+	// A query removed from the spec leaves status.
+	recordHealth(&health, &conds, 2, queries[:1], observed{values: map[string]float64{"leads": 100}})
+	if len(health) != 1 || health[0].Name != "leads" || health[0].ConsecutiveFailures != 0 || health[0].LastError != "" {
+		t.Fatalf("after recovery with one query: %+v", health)
+	}
+
+	recordHealth(&health, &conds, 3, nil, observed{})
+	if status() != metav1.ConditionTrue || len(health) != 0 {
+		t.Fatalf("no queries: got %s, %+v", status(), health)
+	}
+}
