@@ -80,8 +80,8 @@ build: manifests generate fmt vet ## Build the manager binary into bin/truce.
 	go build -o $(LOCALBIN)/truce .
 
 .PHONY: run
-run: manifests generate fmt vet ## Run the controller against the cluster of the current kubeconfig.
-	go run ./main.go
+run: manifests generate fmt vet ## Run the controller against the cluster of the current kubeconfig (flags in ARGS).
+	go run . $(ARGS)
 
 .PHONY: docker-build
 docker-build: ## Build the manager's container image (needs a Docker engine).
