@@ -21,9 +21,14 @@ import "github.com/truce-dev/truce/api/v1alpha1"
 // Capacity is C, the leads per week sales can work: fully productive reps
 // plus ramping reps at their share of productivity, times leads per rep.
 func Capacity(c v1alpha1.CapacitySpec) float64 {
+	return effectiveReps(c) * c.LeadsPerRepPerWeek.AsApproximateFloat64()
+}
+
+// effectiveReps counts ramping reps at their share of productivity.
+func effectiveReps(c v1alpha1.CapacitySpec) float64 {
 	reps := float64(c.Reps)
 	for _, r := range c.Ramping {
 		reps += float64(r.Count) * float64(r.ProductivityPercent) / 100
 	}
-	return reps * c.LeadsPerRepPerWeek.AsApproximateFloat64()
+	return reps
 }

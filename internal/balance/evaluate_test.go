@@ -1,0 +1,299 @@
+/*
+Copyright 2026 The truce Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package balance
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/utils/ptr"
+
+	"github.com/truce-dev/truce/api/v1alpha1"
+)
+
+// The base case, in round numbers: 8 reps working 25 leads a week (C=200), a
+// 1.2M quarter of which 600k is booked 7 weeks in, 30k deals won from 4% of
+// leads (a lead is worth 1200), no sales-cycle lag: 6 weeks left, so the
+// quota needs 600000/1200/6 = 83.3 leads a week, well within capacity.
+var (
+	q2      = Period{Start: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)}
+	weekSev = q2.Start.Add(49 * 24 * time.Hour)
+)
+
+func baseInput() TargetInput {
+	return TargetInput{
+		Spec: v1alpha1.SalesTargetSpec{
+			Period:   v1alpha1.PeriodSpec{Cadence: v1alpha1.Quarterly},
+			Quota:    v1alpha1.QuotaSpec{Revenue: ptr.To(resource.MustParse("1.2M"))},
+			Capacity: v1alpha1.CapacitySpec{Reps: 8, LeadsPerRepPerWeek: resource.MustParse("25")},
+			Plan: v1alpha1.PlanSpec{
+				AverageDealSize:  ptr.To(resource.MustParse("30k")),
+				LeadToWinPercent: resource.MustParse("4"),
+				QualifiedPercent: ptr.To[int32](40),
+			},
+			Strategy: v1alpha1.MeetQuota,
+		},
+		Period:   q2,
+		Now:      weekSev,
+		Observed: TargetObserved{ClosedWonRevenue: ptr.To(600000.0)},
+		Campaigns: []CampaignInput{
+			{Name: "webinar", Weight: 1, Leads: ptr.To(83.3), QualifiedLeads: ptr.To(33.3), MaxLeads: 300},
+		},
+	}
+}
+
+// supply sets the one campaign's leads, keeping 40% of them qualified.
+func supply(leads float64) func(*TargetInput) {
+	return func(in *TargetInput) {
+		in.Campaigns[0].Leads = ptr.To(leads)
+		in.Campaigns[0].QualifiedLeads = ptr.To(leads * 0.4)
+	}
+}
+
+func TestDriftClasses(t *testing.T) {
+	cases := []struct {
+		name   string
+		change []func(*TargetInput)
+		reason string
+		says   string
+	}{
+		{"supply near need is balanced", nil, v1alpha1.BalancedReason, "within 20% of demand"},
+
+		{"supply just inside the shortfall tolerance is balanced", []func(*TargetInput){supply(66.7)}, v1alpha1.BalancedReason, ""},
+		{"supply just below demand minus the tolerance is a shortfall", []func(*TargetInput){supply(66.6)}, v1alpha1.LeadShortfallReason,
+			"supply 66.6/wk is 20% below demand (83.3/wk): marketing should add volume"},
+
+		{"supply at capacity plus the tolerance is not an overflow", []func(*TargetInput){fillCapacity, supply(240)}, v1alpha1.BalancedReason, ""},
+		{"supply just above capacity plus the tolerance is an overflow", []func(*TargetInput){fillCapacity, supply(241)}, v1alpha1.LeadOverflowReason,
+			"supply 241/wk is 20% above what 8 reps can work (200/wk): scale down outreach or add capacity"},
+		{"a backlog of a week of capacity is not an overflow", []func(*TargetInput){openLeads(200)}, v1alpha1.BalancedReason, ""},
+		{"a backlog over a week of capacity is an overflow", []func(*TargetInput){openLeads(201)}, v1alpha1.LeadOverflowReason,
+			"201 leads wait unworked"},
+
+		{"need at capacity plus the tolerance is not beyond capacity", []func(*TargetInput){quota("1.728M"), supply(200)}, v1alpha1.BalancedReason, ""},
+		{"need just above capacity plus the tolerance is beyond capacity", []func(*TargetInput){quota("1.73M"), supply(200)}, v1alpha1.CapacityBelowQuotaNeedReason,
+			"the quota needs 240 leads/wk but 8 reps can work 200/wk: add reps or lower the quota"},
+
+		{"quality at plan minus the tolerance is not low", []func(*TargetInput){qualified(0.32)}, v1alpha1.BalancedReason, ""},
+		{"quality just below plan minus the tolerance is low", []func(*TargetInput){qualified(0.319)}, v1alpha1.LeadQualityLowReason,
+			"31.9% of leads qualify against a plan of 40%: improve targeting, not volume"},
+
+		{"conversion just inside the tolerance is balanced", []func(*TargetInput){converted(1000, 33), supply(170)}, v1alpha1.BalancedReason, ""},
+		{"conversion below plan on leads of planned quality is low", []func(*TargetInput){converted(1000, 31), supply(170)}, v1alpha1.ConversionLowReason,
+			"3.1% of accepted leads are won against a plan of 4%"},
+
+		{"an overflow outranks poor quality", []func(*TargetInput){fillCapacity, supply(300), qualified(0.1)}, v1alpha1.LeadOverflowReason, ""},
+		{"poor quality outranks a shortfall: volume would not fix it", []func(*TargetInput){supply(10), qualified(0.1)}, v1alpha1.LeadQualityLowReason, ""},
+		{"nothing observed yet awaits metrics", []func(*TargetInput){func(in *TargetInput) { in.Campaigns[0].Leads = nil }}, v1alpha1.AwaitingMetricsReason, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := baseInput()
+			for _, f := range c.change {
+				f(&in)
+			}
+			r := Evaluate(in)
+			if r.Verdict.Reason != c.reason {
+				t.Fatalf("got %s (%s), want %s; need %.2f demand %.2f supply %.2f capacity %.2f",
+					r.Verdict.Reason, r.Verdict.Message, c.reason, r.Need, r.Demand, r.Supply, r.Capacity)
+			}
+			for _, part := range strings.Split(c.says, "...") {
+				if !strings.Contains(r.Verdict.Message, part) {
+					t.Errorf("message %q does not say %q", r.Verdict.Message, part)
+				}
+			}
+		})
+	}
+}
+
+func fillCapacity(in *TargetInput) { in.Spec.Strategy = v1alpha1.FillCapacity }
+func openLeads(n float64) func(*TargetInput) {
+	return func(in *TargetInput) { in.Observed.OpenLeads = &n }
+}
+func quota(q string) func(*TargetInput) {
+	return func(in *TargetInput) {
+		// Keep 600k booked: the remaining quota grows with it.
+		in.Spec.Quota.Revenue = ptr.To(resource.MustParse(q))
+		in.Observed.ClosedWonRevenue = ptr.To(0.0)
+	}
+}
+func qualified(share float64) func(*TargetInput) {
+	return func(in *TargetInput) { in.Campaigns[0].QualifiedLeads = ptr.To(*in.Campaigns[0].Leads * share) }
+}
+
+// converted observes deals won from accepted leads; the revenue booked is
+// 600k, so a lead is worth 600 either way.
+func converted(accepted, deals float64) func(*TargetInput) {
+	return func(in *TargetInput) {
+		in.Observed.AcceptedLeads, in.Observed.ClosedWonDeals = &accepted, &deals
+	}
+}
+
+func TestNeed(t *testing.T) {
+	t.Run("the base case needs 83.3 leads a week and asks for them", func(t *testing.T) {
+		r := Evaluate(baseInput())
+		expectNear(t, "need", r.Need, 600000.0/1200/6)
+		expectNear(t, "demand", r.Demand, r.Need)
+		expectNear(t, "weeks left", r.WeeksLeft, 6)
+	})
+	t.Run("FillCapacity asks for capacity whatever the quota needs", func(t *testing.T) {
+		in := baseInput()
+		fillCapacity(&in)
+		expectNear(t, "demand", Evaluate(in).Demand, 200)
+	})
+	t.Run("MeetQuota never asks for more than capacity", func(t *testing.T) {
+		in := baseInput()
+		quota("5M")(&in)
+		r := Evaluate(in)
+		expectNear(t, "demand", r.Demand, 200)
+		if r.Need <= 200 {
+			t.Errorf("need %v should exceed capacity", r.Need)
+		}
+	})
+	t.Run("the sales cycle shortens the weeks in which a lead can still close", func(t *testing.T) {
+		in := baseInput()
+		in.Spec.Plan.SalesCycleDays = ptr.To[int32](28)
+		r := Evaluate(in)
+		expectNear(t, "weeks left", r.WeeksLeft, 2)
+		expectNear(t, "need", r.Need, 600000.0/1200/2)
+	})
+	t.Run("at the period's end the sales cycle leaves a day, not zero or less", func(t *testing.T) {
+		in := baseInput()
+		in.Spec.Plan.SalesCycleDays = ptr.To[int32](30)
+		in.Now = q2.End.Add(-6 * 24 * time.Hour)
+		r := Evaluate(in)
+		expectNear(t, "weeks left", r.WeeksLeft, 1.0/7)
+		expectNear(t, "need", r.Need, 600000.0/1200*7)
+		if r.Verdict.Reason != v1alpha1.CapacityBelowQuotaNeedReason {
+			t.Errorf("a quota that cannot close in time: got %s", r.Verdict.Reason)
+		}
+	})
+	t.Run("a deal-count quota needs remaining deals over the win rate", func(t *testing.T) {
+		in := baseInput()
+		in.Spec.Quota = v1alpha1.QuotaSpec{Deals: ptr.To[int32](40)}
+		in.Observed = TargetObserved{ClosedWonDeals: ptr.To(20.0)}
+		r := Evaluate(in)
+		expectNear(t, "need", r.Need, 20/0.04/6)
+		expectNear(t, "attainment", *r.AttainmentPercent, 50)
+	})
+	t.Run("a met quota needs nothing", func(t *testing.T) {
+		in := baseInput()
+		in.Observed.ClosedWonRevenue = ptr.To(1.3e6)
+		r := Evaluate(in)
+		if r.Need != 0 || r.Remaining != 0 {
+			t.Errorf("need %v, remaining %v; want 0", r.Need, r.Remaining)
+		}
+	})
+}
+
+func TestObservedReplacesPlanOnlyWithEnoughData(t *testing.T) {
+	in := baseInput()
+	r := Evaluate(in)
+	if r.WinRateBasis != PlanBasis || r.DealSizeBasis != PlanBasis || r.WinRate != 0.04 || r.DealSize != 30000 {
+		t.Fatalf("cold start: got %v %v from %s/%s, want the plan's", r.WinRate, r.DealSize, r.WinRateBasis, r.DealSizeBasis)
+	}
+	converted(MinWinRateSample-1, 4)(&in)
+	if r := Evaluate(in); r.WinRateBasis != PlanBasis || r.DealSizeBasis != PlanBasis {
+		t.Fatalf("29 accepted leads and 4 deals: got %s/%s, want the plan's", r.WinRateBasis, r.DealSizeBasis)
+	}
+	converted(MinWinRateSample, MinDealSample)(&in)
+	r = Evaluate(in)
+	if r.WinRateBasis != ObservedBasis || r.DealSizeBasis != ObservedBasis {
+		t.Fatalf("30 accepted leads and 5 deals: got %s/%s, want observed", r.WinRateBasis, r.DealSizeBasis)
+	}
+	expectNear(t, "win rate", r.WinRate, 5.0/30)
+	expectNear(t, "deal size", r.DealSize, 600000.0/5)
+}
+
+func TestQuotaAtRisk(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		booked float64
+		now    time.Time
+		risk   *bool
+	}{
+		{"half booked seven weeks into thirteen is on pace", 600000, weekSev, ptr.To(false)},
+		{"a quarter booked seven weeks in is at risk", 300000, weekSev, ptr.To(true)},
+		{"the first days of a period are not projected", 10000, q2.Start.Add(5 * 24 * time.Hour), nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := baseInput()
+			in.Now, in.Observed.ClosedWonRevenue = c.now, &c.booked
+			r := Evaluate(in)
+			if (r.QuotaAtRisk == nil) != (c.risk == nil) || (c.risk != nil && *r.QuotaAtRisk != *c.risk) {
+				t.Errorf("got %v (projected %v), want %v", ptrString(r.QuotaAtRisk), ptrString(r.ProjectedPercent), ptrString(c.risk))
+			}
+		})
+	}
+}
+
+func TestAllocate(t *testing.T) {
+	camp := func(name string, weight int32, max float64, suspended bool) CampaignInput {
+		return CampaignInput{Name: name, Weight: weight, MaxLeads: max, Suspended: suspended}
+	}
+	for _, c := range []struct {
+		name      string
+		demand    float64
+		campaigns []CampaignInput
+		want      []float64
+		atMax     []bool
+	}{
+		{"equal weights split demand evenly", 100,
+			[]CampaignInput{camp("a", 1, 1000, false), camp("b", 1, 1000, false)}, []float64{50, 50}, []bool{false, false}},
+		{"unequal weights split it by weight", 90,
+			[]CampaignInput{camp("a", 2, 1000, false), camp("b", 1, 1000, false)}, []float64{60, 30}, []bool{false, false}},
+		{"a campaign at its max gives the rest to the others", 100,
+			[]CampaignInput{camp("a", 1, 20, false), camp("b", 1, 1000, false), camp("c", 2, 1000, false)}, []float64{20, 80.0 / 3, 160.0 / 3}, []bool{true, false, false}},
+		{"capping cascades", 100,
+			[]CampaignInput{camp("a", 1, 10, false), camp("b", 1, 40, false), camp("c", 1, 1000, false)}, []float64{10, 40, 50}, []bool{true, true, false}},
+		{"all at max leave demand unmet", 100,
+			[]CampaignInput{camp("a", 1, 10, false), camp("b", 1, 20, false)}, []float64{10, 20}, []bool{true, true}},
+		{"a suspended campaign takes no share", 100,
+			[]CampaignInput{camp("a", 1, 1000, true), camp("b", 1, 1000, false)}, []float64{0, 100}, []bool{false, false}},
+		{"all suspended take nothing", 100,
+			[]CampaignInput{camp("a", 1, 1000, true), camp("b", 3, 1000, true)}, []float64{0, 0}, []bool{false, false}},
+		{"no demand allocates nothing", 0,
+			[]CampaignInput{camp("a", 1, 1000, false)}, []float64{0}, []bool{false}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := Allocate(c.demand, c.campaigns)
+			for i := range c.want {
+				if got[i].Name != c.campaigns[i].Name || math.Abs(got[i].Leads-c.want[i]) > 1e-9 || got[i].AtMax != c.atMax[i] {
+					t.Fatalf("got %+v, want leads %v at max %v", got, c.want, c.atMax)
+				}
+			}
+		})
+	}
+}
+
+func expectNear(t *testing.T, what string, got, want float64) {
+	t.Helper()
+	if math.Abs(got-want) > 1e-9*math.Max(1, math.Abs(want)) {
+		t.Errorf("%s: got %v, want %v", what, got, want)
+	}
+}
+
+func ptrString[T any](p *T) string {
+	if p == nil {
+		return "nil"
+	}
+	return fmt.Sprint(*p)
+}
