@@ -26,12 +26,12 @@ import (
 
 // Scaling defaults, as the API documents them.
 const (
-	DefaultScaleTolerancePercent      = 10
-	DefaultScaleDownStabilization     = 300 * time.Second
-	DefaultScaleUpPercent             = 100
-	DefaultScaleUpWorkers             = 4
-	DefaultScaleUpPeriod              = 60 * time.Second
-	yieldSmoothing                    = 0.5 // weight of the newest observation
+	DefaultScaleTolerancePercent        = 10
+	DefaultScaleDownStabilization       = 300 * time.Second
+	DefaultScaleUpPercent               = 100
+	DefaultScaleUpWorkers               = 4
+	DefaultScaleUpPeriod                = 60 * time.Second
+	yieldSmoothing                      = 0.5 // weight of the newest observation
 	maxParallelism                int32 = 10000
 )
 
