@@ -1,0 +1,362 @@
+/*
+Copyright 2026 The truce Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package outreach acts on a Campaign's workload: the Jobs truce owns for a
+// jobTemplate, or any resource's /scale subresource for a scaleTargetRef.
+package outreach
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	"github.com/truce-dev/truce/api/v1alpha1"
+)
+
+const (
+	// CampaignLabel marks the Jobs of a campaign, so they are listed from the
+	// cache by label.
+	CampaignLabel = "revops.truce.dev/campaign"
+	// TemplateHashLabel holds the hash of the template revision a Job runs.
+	TemplateHashLabel = "revops.truce.dev/template-hash"
+	// GenerationAnnotation holds the campaign's generation when the Job was
+	// created, which orders revisions more finely than timestamps.
+	GenerationAnnotation = "revops.truce.dev/campaign-generation"
+	// fieldManager is the owner of truce's writes.
+	fieldManager = "truce-controller"
+	// maxNamePrefix keeps <campaign>-<hash> within 63 characters, the
+	// limit of the job-name label Kubernetes puts on a Job's Pods.
+	maxNamePrefix = 63 - 1 - hashLength
+	hashLength    = 10
+)
+
+// State is what the workload runs now.
+type State struct {
+	// Parallelism is the workers running or asked for: a Job's parallelism
+	// (zero while suspended), a scale target's replicas.
+	Parallelism int32
+	// ActiveJob is the Job of the current template revision, if any.
+	ActiveJob string
+}
+
+// Actuator reads and scales campaigns' workloads.
+type Actuator struct {
+	Client   client.Client
+	Scheme   *runtime.Scheme
+	Recorder events.EventRecorder
+}
+
+// TemplateHash identifies a revision of a campaign's Job template.
+func TemplateHash(t *batchv1.JobTemplateSpec) string {
+	data, _ := json.Marshal(t) // a JobTemplateSpec always marshals
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])[:hashLength]
+}
+
+// JobName is the name of the Job that runs a campaign's template revision.
+func JobName(campaign string, t *batchv1.JobTemplateSpec) string {
+	if len(campaign) > maxNamePrefix {
+		campaign = campaign[:maxNamePrefix]
+	}
+	return fmt.Sprintf("%s-%s", campaign, TemplateHash(t))
+}
+
+// Observe reads the workload's current state.
+func (a *Actuator) Observe(ctx context.Context, camp *v1alpha1.Campaign) (State, error) {
+	if ref := camp.Spec.Outreach.ScaleTargetRef; ref != nil {
+		scale, err := a.getScale(ctx, camp.Namespace, ref)
+		if err != nil {
+			return State{}, err
+		}
+		return State{Parallelism: replicas(scale)}, nil
+	}
+	job, err := a.currentJob(ctx, camp)
+	if err != nil || job == nil {
+		return State{}, err
+	}
+	return State{Parallelism: jobParallelism(job), ActiveJob: job.Name}, nil
+}
+
+// Scale runs the workload at parallelism, creating or replacing the Job of
+// the current template revision as needed, and records an Event when the
+// parallelism changes. It returns the state it leaves.
+func (a *Actuator) Scale(ctx context.Context, camp *v1alpha1.Campaign, parallelism int32) (State, error) {
+	if ref := camp.Spec.Outreach.ScaleTargetRef; ref != nil {
+		return a.scaleTarget(ctx, camp, ref, parallelism)
+	}
+	return a.scaleJob(ctx, camp, parallelism)
+}
+
+func (a *Actuator) scaleTarget(ctx context.Context, camp *v1alpha1.Campaign, ref *v1alpha1.ScaleTargetReference, n int32) (State, error) {
+	scale, err := a.getScale(ctx, camp.Namespace, ref)
+	if err != nil {
+		return State{}, err
+	}
+	from := replicas(scale)
+	if from == n {
+		return State{Parallelism: n}, nil
+	}
+	if err := unstructured.SetNestedField(scale.Object, int64(n), "spec", "replicas"); err != nil {
+		return State{}, err
+	}
+	if err := a.Client.SubResource("scale").Update(ctx, targetObject(camp.Namespace, ref), client.WithSubResourceBody(scale)); err != nil {
+		return State{}, fmt.Errorf("scaling %s %q: %w", ref.Kind, ref.Name, err)
+	}
+	a.event(camp, "Scaled", "Scaled %s %q from %d to %d replicas", ref.Kind, ref.Name, from, n)
+	return State{Parallelism: n}, nil
+}
+
+// getScale reads the target's /scale subresource. The target may be of any
+// kind, so it is addressed as unstructured, and so is its Scale.
+func (a *Actuator) getScale(ctx context.Context, ns string, ref *v1alpha1.ScaleTargetReference) (*unstructured.Unstructured, error) {
+	scale := &unstructured.Unstructured{}
+	scale.SetGroupVersionKind(autoscalingv1.SchemeGroupVersion.WithKind("Scale"))
+	if err := a.Client.SubResource("scale").Get(ctx, targetObject(ns, ref), scale); err != nil {
+		return nil, fmt.Errorf("reading the scale of %s %q: %w", ref.Kind, ref.Name, err)
+	}
+	return scale, nil
+}
+
+func replicas(scale *unstructured.Unstructured) int32 {
+	n, _, _ := unstructured.NestedInt64(scale.Object, "spec", "replicas")
+	return int32(n)
+}
+
+func targetObject(ns string, ref *v1alpha1.ScaleTargetReference) *unstructured.Unstructured {
+	apiVersion := ref.APIVersion
+	if apiVersion == "" {
+		apiVersion = "apps/v1"
+	}
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(schema.FromAPIVersionAndKind(apiVersion, ref.Kind))
+	u.SetNamespace(ns)
+	u.SetName(ref.Name)
+	return u
+}
+
+func (a *Actuator) scaleJob(ctx context.Context, camp *v1alpha1.Campaign, n int32) (State, error) {
+	tmpl := camp.Spec.Outreach.JobTemplate
+	name := JobName(camp.Name, tmpl)
+	jobs, err := a.jobs(ctx, camp)
+	if err != nil {
+		return State{}, err
+	}
+	var job *batchv1.Job
+	for i := range jobs {
+		if jobs[i].Name == name {
+			job = &jobs[i]
+		}
+	}
+	if job == nil {
+		if job, err = a.createJob(ctx, camp, name, n); err != nil {
+			return State{}, err
+		}
+	} else if from := jobParallelism(job); from != n && !finished(job) {
+		patch := client.MergeFrom(job.DeepCopy())
+		setParallelism(job, n)
+		if err := a.Client.Patch(ctx, job, patch, client.FieldOwner(fieldManager)); err != nil {
+			return State{}, fmt.Errorf("scaling Job %q: %w", name, err)
+		}
+		a.event(camp, "Scaled", "Scaled Job %q from %d to %d workers", name, from, n)
+	}
+	if err := a.retireOldJobs(ctx, camp, name, jobs); err != nil {
+		return State{}, err
+	}
+	return State{Parallelism: jobParallelism(job), ActiveJob: job.Name}, nil
+}
+
+// createJob creates the Job of the current revision. Its name is fixed by
+// the template, so a controller that restarted, or lost a race, finds the
+// existing Job instead of making a second one.
+func (a *Actuator) createJob(ctx context.Context, camp *v1alpha1.Campaign, name string, n int32) (*batchv1.Job, error) {
+	tmpl := camp.Spec.Outreach.JobTemplate
+	job := &batchv1.Job{}
+	job.Name, job.Namespace = name, camp.Namespace
+	job.Labels = map[string]string{}
+	for k, v := range tmpl.Labels {
+		job.Labels[k] = v
+	}
+	job.Labels[CampaignLabel] = camp.Name
+	job.Labels[TemplateHashLabel] = TemplateHash(tmpl)
+	job.Annotations = map[string]string{}
+	for k, v := range tmpl.Annotations {
+		job.Annotations[k] = v
+	}
+	job.Annotations[GenerationAnnotation] = strconv.FormatInt(camp.Generation, 10)
+	tmpl.Spec.DeepCopyInto(&job.Spec)
+	setParallelism(job, n)
+	if err := controllerutil.SetControllerReference(camp, job, a.Scheme); err != nil {
+		return nil, err
+	}
+	err := a.Client.Create(ctx, job, client.FieldOwner(fieldManager))
+	if apierrors.IsAlreadyExists(err) {
+		existing := &batchv1.Job{}
+		if err := a.Client.Get(ctx, client.ObjectKeyFromObject(job), existing); err != nil {
+			return nil, fmt.Errorf("reading Job %q: %w", name, err)
+		}
+		if !metaOwnedBy(existing, camp) {
+			return nil, fmt.Errorf("job %q exists and is not owned by Campaign %q", name, camp.Name)
+		}
+		return existing, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("creating Job %q: %w", name, err)
+	}
+	a.event(camp, "CreatedJob", "Created Job %q for template revision %s with %d workers", name, TemplateHash(tmpl), n)
+	return job, nil
+}
+
+// retireOldJobs deletes the running Jobs of earlier revisions and keeps the
+// finished ones within the history limits, newest first.
+func (a *Actuator) retireOldJobs(ctx context.Context, camp *v1alpha1.Campaign, current string, jobs []batchv1.Job) error {
+	keepOK := limit(camp.Spec.Outreach.SuccessfulJobsHistoryLimit, 3)
+	keepFailed := limit(camp.Spec.Outreach.FailedJobsHistoryLimit, 1)
+	sort.SliceStable(jobs, func(i, j int) bool { return newer(&jobs[i], &jobs[j]) })
+	var ok, failed int32
+	for i := range jobs {
+		j := &jobs[i]
+		if j.Name == current || j.DeletionTimestamp != nil {
+			continue
+		}
+		retire := true
+		switch {
+		case succeeded(j):
+			ok++
+			retire = ok > keepOK
+		case failedJob(j):
+			failed++
+			retire = failed > keepFailed
+		}
+		if !retire {
+			continue
+		}
+		err := a.Client.Delete(ctx, j, client.PropagationPolicy("Background"))
+		if client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("deleting Job %q: %w", j.Name, err)
+		}
+		a.event(camp, "DeletedJob", "Deleted Job %q of an earlier template revision", j.Name)
+	}
+	return nil
+}
+
+// currentJob is the Job of the current template revision, nil if none.
+func (a *Actuator) currentJob(ctx context.Context, camp *v1alpha1.Campaign) (*batchv1.Job, error) {
+	if camp.Spec.Outreach.JobTemplate == nil {
+		return nil, nil
+	}
+	job := &batchv1.Job{}
+	key := client.ObjectKey{Namespace: camp.Namespace, Name: JobName(camp.Name, camp.Spec.Outreach.JobTemplate)}
+	if err := a.Client.Get(ctx, key, job); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("reading Job %q: %w", key.Name, err)
+	}
+	return job, nil
+}
+
+// jobs lists the campaign's Jobs from the cache by label, keeping only
+// those it controls.
+func (a *Actuator) jobs(ctx context.Context, camp *v1alpha1.Campaign) ([]batchv1.Job, error) {
+	var list batchv1.JobList
+	if err := a.Client.List(ctx, &list, client.InNamespace(camp.Namespace), client.MatchingLabels{CampaignLabel: camp.Name}); err != nil {
+		return nil, fmt.Errorf("listing the Jobs of Campaign %q: %w", camp.Name, err)
+	}
+	out := list.Items[:0]
+	for _, j := range list.Items {
+		if metaOwnedBy(&j, camp) {
+			out = append(out, j)
+		}
+	}
+	return out, nil
+}
+
+func (a *Actuator) event(camp *v1alpha1.Campaign, reason, format string, args ...any) {
+	if a.Recorder != nil {
+		a.Recorder.Eventf(camp, nil, corev1.EventTypeNormal, reason, "Scale", format, args...)
+	}
+}
+
+// newer orders Jobs newest first: by the campaign generation that made them,
+// then by creation time.
+func newer(a, b *batchv1.Job) bool {
+	ga, _ := strconv.ParseInt(a.Annotations[GenerationAnnotation], 10, 64)
+	gb, _ := strconv.ParseInt(b.Annotations[GenerationAnnotation], 10, 64)
+	if ga != gb {
+		return ga > gb
+	}
+	return b.CreationTimestamp.Before(&a.CreationTimestamp)
+}
+
+func metaOwnedBy(obj client.Object, camp *v1alpha1.Campaign) bool {
+	for _, ref := range obj.GetOwnerReferences() {
+		if ref.UID == camp.UID && ptr.Deref(ref.Controller, false) {
+			return true
+		}
+	}
+	return false
+}
+
+// setParallelism runs n workers; zero suspends the Job.
+func setParallelism(job *batchv1.Job, n int32) {
+	job.Spec.Parallelism = ptr.To(n)
+	job.Spec.Suspend = ptr.To(n == 0)
+}
+
+func jobParallelism(job *batchv1.Job) int32 {
+	if ptr.Deref(job.Spec.Suspend, false) {
+		return 0
+	}
+	return ptr.Deref(job.Spec.Parallelism, 1)
+}
+
+func limit(p *int32, def int32) int32 {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+func finished(j *batchv1.Job) bool { return succeeded(j) || failedJob(j) }
+
+func succeeded(j *batchv1.Job) bool { return hasCondition(j, batchv1.JobComplete) }
+
+func failedJob(j *batchv1.Job) bool { return hasCondition(j, batchv1.JobFailed) }
+
+func hasCondition(j *batchv1.Job, t batchv1.JobConditionType) bool {
+	for _, c := range j.Status.Conditions {
+		if c.Type == t && c.Status == corev1.ConditionTrue {
+			return true
+		}
+	}
+	return false
+}

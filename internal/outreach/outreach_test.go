@@ -1,0 +1,307 @@
+/*
+Copyright 2026 The truce Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package outreach
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/truce-dev/truce/api/v1alpha1"
+)
+
+// These tests run against a real kube-apiserver and etcd (see
+// hack/envtest-assets.sh). There is no Job controller: Jobs are objects
+// whose spec the tests check.
+var (
+	k8s    client.Client
+	scheme = runtime.NewScheme()
+	ctx    = context.Background()
+)
+
+func TestMain(m *testing.M) {
+	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
+	utilruntime.Must(v1alpha1.AddToScheme(scheme))
+	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
+		out, err := exec.Command(filepath.Join("..", "..", "hack", "envtest-assets.sh")).Output()
+		if err != nil {
+			panic("building the test control plane: " + err.Error())
+		}
+		os.Setenv("KUBEBUILDER_ASSETS", strings.TrimSpace(string(out)))
+	}
+	env := &envtest.Environment{
+		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
+		ErrorIfCRDPathMissing: true,
+		Scheme:                scheme,
+	}
+	cfg, err := env.Start()
+	if err != nil {
+		panic(err)
+	}
+	k8s, err = client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		panic(err)
+	}
+	code := m.Run()
+	_ = env.Stop()
+	os.Exit(code)
+}
+
+func namespace(t *testing.T) string {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "outreach-"}}
+	if err := k8s.Create(ctx, ns); err != nil {
+		t.Fatal(err)
+	}
+	return ns.Name
+}
+
+func jobCampaign(t *testing.T, ns string) *v1alpha1.Campaign {
+	c := &v1alpha1.Campaign{
+		ObjectMeta: metav1.ObjectMeta{Name: "spring-webinar", Namespace: ns},
+		Spec: v1alpha1.CampaignSpec{
+			SalesTargetRef: v1alpha1.SalesTargetReference{Name: "emea-smb"},
+			Outreach: v1alpha1.OutreachSpec{
+				JobTemplate: &batchv1.JobTemplateSpec{
+					ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "sequencer"}},
+					Spec: batchv1.JobSpec{Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{
+						RestartPolicy: corev1.RestartPolicyOnFailure,
+						Containers:    []corev1.Container{{Name: "sequencer", Image: "sequencer:1"}},
+					}}},
+				},
+				MaxParallelism:        20,
+				LeadsPerWorkerPerWeek: resource.MustParse("15"),
+			},
+			Metrics: v1alpha1.CampaignMetrics{Leads: "sum(x)"},
+		},
+	}
+	if err := k8s.Create(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func campaignJobs(t *testing.T, c *v1alpha1.Campaign) []batchv1.Job {
+	t.Helper()
+	var list batchv1.JobList
+	if err := k8s.List(ctx, &list, client.InNamespace(c.Namespace), client.MatchingLabels{CampaignLabel: c.Name}); err != nil {
+		t.Fatal(err)
+	}
+	var live []batchv1.Job
+	for _, j := range list.Items {
+		if j.DeletionTimestamp == nil {
+			live = append(live, j)
+		}
+	}
+	return live
+}
+
+func TestJobLifecycle(t *testing.T) {
+	ns := namespace(t)
+	camp := jobCampaign(t, ns)
+	a := &Actuator{Client: k8s, Scheme: scheme}
+
+	st, err := a.Scale(ctx, camp, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := JobName(camp.Name, camp.Spec.Outreach.JobTemplate)
+	if st.ActiveJob != name || st.Parallelism != 3 || !strings.HasPrefix(name, "spring-webinar-") {
+		t.Fatalf("state %+v, want job %s at 3", st, name)
+	}
+	jobs := campaignJobs(t, camp)
+	if len(jobs) != 1 {
+		t.Fatalf("%d Jobs, want 1", len(jobs))
+	}
+	j := jobs[0]
+	if *j.Spec.Parallelism != 3 || *j.Spec.Suspend || j.Labels["app"] != "sequencer" || !metaOwnedBy(&j, camp) {
+		t.Fatalf("the Job is not the template at 3 workers owned by the campaign: %+v", j.ObjectMeta)
+	}
+
+	// A controller that restarted knows nothing and finds the same Job.
+	restarted := &Actuator{Client: k8s, Scheme: scheme}
+	if st, err = restarted.Scale(ctx, camp, 5); err != nil {
+		t.Fatal(err)
+	}
+	if jobs = campaignJobs(t, camp); len(jobs) != 1 || *jobs[0].Spec.Parallelism != 5 {
+		t.Fatalf("after a restart: %d Jobs, want 1 at 5 workers", len(jobs))
+	}
+	if obs, err := a.Observe(ctx, camp); err != nil || obs.Parallelism != 5 || obs.ActiveJob != name {
+		t.Fatalf("observed %+v, %v", obs, err)
+	}
+
+	// Zero suspends the Job.
+	if _, err = a.Scale(ctx, camp, 0); err != nil {
+		t.Fatal(err)
+	}
+	jobs = campaignJobs(t, camp)
+	if !*jobs[0].Spec.Suspend || *jobs[0].Spec.Parallelism != 0 {
+		t.Fatalf("at zero the Job is not suspended: %+v", jobs[0].Spec)
+	}
+
+	// A new template revision replaces the running Job.
+	camp.Spec.Outreach.JobTemplate.Spec.Template.Spec.Containers[0].Image = "sequencer:2"
+	if st, err = a.Scale(ctx, camp, 4); err != nil {
+		t.Fatal(err)
+	}
+	newName := JobName(camp.Name, camp.Spec.Outreach.JobTemplate)
+	jobs = campaignJobs(t, camp)
+	if newName == name || st.ActiveJob != newName || len(jobs) != 1 || jobs[0].Name != newName {
+		t.Fatalf("after a template change: active %s, Jobs %v; want only %s", st.ActiveJob, names(jobs), newName)
+	}
+}
+
+func TestJobNamesStayWithinLabelLimits(t *testing.T) {
+	tmpl := &batchv1.JobTemplateSpec{}
+	long := strings.Repeat("a", 200)
+	if n := JobName(long, tmpl); len(n) != 63 {
+		t.Fatalf("a long campaign name gives a Job name of %d characters: %s", len(n), n)
+	}
+	if JobName("x", tmpl) == JobName("x", &batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{BackoffLimit: ptr.To[int32](1)}}) {
+		t.Fatal("two templates share a hash")
+	}
+}
+
+func TestScaleSubresource(t *testing.T) {
+	ns := namespace(t)
+	labels := map[string]string{"app": "prospecting"}
+	dep := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "prospecting-workers", Namespace: ns},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To[int32](1),
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "w", Image: "w:1"}}},
+			},
+		},
+	}
+	if err := k8s.Create(ctx, dep); err != nil {
+		t.Fatal(err)
+	}
+	camp := &v1alpha1.Campaign{
+		ObjectMeta: metav1.ObjectMeta{Name: "outbound", Namespace: ns},
+		Spec: v1alpha1.CampaignSpec{Outreach: v1alpha1.OutreachSpec{
+			ScaleTargetRef: &v1alpha1.ScaleTargetReference{APIVersion: "apps/v1", Kind: "Deployment", Name: dep.Name},
+		}},
+	}
+	a := &Actuator{Client: k8s, Scheme: scheme}
+	if st, err := a.Observe(ctx, camp); err != nil || st.Parallelism != 1 {
+		t.Fatalf("observed %+v, %v; want 1", st, err)
+	}
+	if st, err := a.Scale(ctx, camp, 7); err != nil || st.Parallelism != 7 {
+		t.Fatalf("scaled to %+v, %v; want 7", st, err)
+	}
+	if err := k8s.Get(ctx, client.ObjectKeyFromObject(dep), dep); err != nil || *dep.Spec.Replicas != 7 {
+		t.Fatalf("the Deployment runs %d replicas, want 7 (%v)", *dep.Spec.Replicas, err)
+	}
+
+	camp.Spec.Outreach.ScaleTargetRef.Name = "missing"
+	if _, err := a.Scale(ctx, camp, 2); err == nil || !strings.Contains(err.Error(), `Deployment "missing"`) {
+		t.Fatalf("scaling a missing target: %v", err)
+	}
+}
+
+func names(jobs []batchv1.Job) []string {
+	var out []string
+	for _, j := range jobs {
+		out = append(out, j.Name)
+	}
+	return out
+}
+
+// complete marks a Job finished, as the Job controller would.
+func complete(t *testing.T, j *batchv1.Job, ok bool) {
+	t.Helper()
+	now := metav1.Now()
+	j.Status.StartTime = &now
+	if ok {
+		j.Status.CompletionTime = &now
+		j.Status.Succeeded = 1
+		j.Status.Conditions = []batchv1.JobCondition{
+			{Type: batchv1.JobSuccessCriteriaMet, Status: corev1.ConditionTrue, LastTransitionTime: now},
+			{Type: batchv1.JobComplete, Status: corev1.ConditionTrue, LastTransitionTime: now},
+		}
+	} else {
+		j.Status.Failed = 1
+		j.Status.Conditions = []batchv1.JobCondition{
+			{Type: batchv1.JobFailureTarget, Status: corev1.ConditionTrue, LastTransitionTime: now},
+			{Type: batchv1.JobFailed, Status: corev1.ConditionTrue, LastTransitionTime: now},
+		}
+	}
+	if err := k8s.Status().Update(ctx, j); err != nil {
+		t.Fatalf("finishing Job %s: %v", j.Name, err)
+	}
+}
+
+func TestFinishedJobsAreKeptWithinHistoryLimits(t *testing.T) {
+	ns := namespace(t)
+	camp := jobCampaign(t, ns)
+	camp.Spec.Outreach.SuccessfulJobsHistoryLimit = ptr.To[int32](1)
+	camp.Spec.Outreach.FailedJobsHistoryLimit = ptr.To[int32](1)
+	if err := k8s.Update(ctx, camp); err != nil {
+		t.Fatal(err)
+	}
+	a := &Actuator{Client: k8s, Scheme: scheme}
+
+	// Five revisions: the first three succeed, the fourth fails, the fifth runs.
+	var made []string
+	for i := range 5 {
+		camp.Spec.Outreach.JobTemplate.Spec.Template.Spec.Containers[0].Image = fmt.Sprintf("sequencer:%d", i)
+		if err := k8s.Update(ctx, camp); err != nil {
+			t.Fatal(err)
+		}
+		st, err := a.Scale(ctx, camp, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		made = append(made, st.ActiveJob)
+		if i < 4 {
+			j := &batchv1.Job{}
+			if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: st.ActiveJob}, j); err != nil {
+				t.Fatal(err)
+			}
+			complete(t, j, i < 3)
+		}
+	}
+	if _, err := a.Scale(ctx, camp, 2); err != nil {
+		t.Fatal(err)
+	}
+	got := names(campaignJobs(t, camp))
+	sort.Strings(got)
+	want := []string{made[2], made[3], made[4]}
+	sort.Strings(want)
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("kept %v, want the newest success, the failure and the running Job: %v", got, want)
+	}
+}
