@@ -19,10 +19,10 @@ package outreach
 import (
 	"context"
 	"fmt"
-	"sort"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
