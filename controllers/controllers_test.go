@@ -45,6 +45,14 @@ func create[T client.Object](file, ns string, obj T, change ...func(T)) T {
 	return obj
 }
 
+// update changes obj's spec with a merge patch, which the controller's
+// concurrent status writes cannot conflict with.
+func update(obj client.Object, change func()) {
+	before := obj.DeepCopyObject().(client.Object)
+	change()
+	Expect(k8sClient.Patch(ctx, obj, client.MergeFrom(before))).To(Succeed())
+}
+
 // condition is a matcher for a condition of the given type, status and
 // reason at the object's generation.
 func condition(typ string, status metav1.ConditionStatus, reason string) func(g Gomega, obj client.Object, conds []metav1.Condition) {
@@ -96,8 +104,7 @@ var _ = Describe("SalesTarget controller", func() {
 			g.Expect(meta.FindStatusCondition(st.Status.Conditions, v1alpha1.ReadyCondition).Message).To(ContainSubstring("spec.period.timeZone"))
 		}).Should(Succeed())
 
-		st.Spec.Period.TimeZone = "America/New_York"
-		Expect(k8sClient.Update(ctx, st)).To(Succeed())
+		update(st, func() { st.Spec.Period.TimeZone = "America/New_York" })
 		Eventually(func(g Gomega) {
 			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(st), st)).To(Succeed())
 			condition(v1alpha1.ReadyCondition, metav1.ConditionTrue, v1alpha1.ReconciledReason)(g, st, st.Status.Conditions)
@@ -162,8 +169,7 @@ var _ = Describe("Campaign controller", func() {
 			condition(v1alpha1.SuspendedCondition, metav1.ConditionTrue, v1alpha1.SuspendedBySpecReason)(g, camp, camp.Status.Conditions)
 		}).Should(Succeed())
 
-		camp.Spec.Suspend = false
-		Expect(k8sClient.Update(ctx, camp)).To(Succeed())
+		update(camp, func() { camp.Spec.Suspend = false })
 		Eventually(func(g Gomega) {
 			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(camp), camp)).To(Succeed())
 			condition(v1alpha1.SuspendedCondition, metav1.ConditionFalse, v1alpha1.ActiveReason)(g, camp, camp.Status.Conditions)
@@ -334,5 +340,52 @@ var _ = Describe("Reading a campaign's metrics", func() {
 				g.Expect(c.Status.LeadsPerWeek.Value()).To(Equal(int64(10 * (i + 1))))
 			}).Should(Succeed())
 		}
+	})
+})
+
+var _ = Describe("Judging a SalesTarget's balance", func() {
+	It("splits demand by weight and names the drift from its campaigns' observed leads", func() {
+		ns := newNamespace()
+		crmSecret(ns)
+		// 8 reps x 25 = 200 leads/wk. 600k of 1.2M is booked on 20 May, with
+		// 41 days and 14 hours of the quarter left: a lead is worth
+		// 30k x 4% = 1200, so the quota needs 600000/1200/5.94 = 84 leads/wk.
+		st := create(targetSample, ns, &v1alpha1.SalesTarget{}, targetReadsFromCRM)
+		crm.setTarget(ns, st.Name, 600000)
+		webinar := create(jobCampaignSample, ns, &v1alpha1.Campaign{}, readFromCRM)
+		outbound := create(scaleCampSample, ns, &v1alpha1.Campaign{}, readFromCRM)
+		crm.set(ns, webinar.Name, 30, 12)
+		crm.set(ns, outbound.Name, 20, 8)
+
+		Eventually(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(st), st)).To(Succeed())
+			s := st.Status
+			g.Expect(s.NeedLeadsPerWeek).NotTo(BeNil())
+			g.Expect(s.NeedLeadsPerWeek.String()).To(Equal("84"))
+			g.Expect(s.DemandLeadsPerWeek.String()).To(Equal("84"))
+			g.Expect(s.SupplyLeadsPerWeek).NotTo(BeNil())
+			g.Expect(s.SupplyLeadsPerWeek.String()).To(Equal("50"))
+			g.Expect(s.AttainmentPercent.String()).To(Equal("50"))
+			g.Expect(s.WinRateBasis).To(Equal(v1alpha1.Basis("Plan")))
+			// Weights 2:1.
+			g.Expect(s.Campaigns).To(HaveLen(2))
+			g.Expect(s.Campaigns[0].Name).To(Equal("outbound-prospecting"))
+			g.Expect(s.Campaigns[0].AllocatedLeadsPerWeek.String()).To(Equal("28"))
+			g.Expect(s.Campaigns[1].AllocatedLeadsPerWeek.String()).To(Equal("56"))
+			g.Expect(s.Campaigns[1].SupplyLeadsPerWeek.String()).To(Equal("30"))
+			condition(v1alpha1.BalancedCondition, metav1.ConditionFalse, v1alpha1.LeadShortfallReason)(g, st, s.Conditions)
+			g.Expect(meta.FindStatusCondition(s.Conditions, v1alpha1.BalancedCondition).Message).To(ContainSubstring("marketing should add volume"))
+			condition(v1alpha1.QuotaAtRiskCondition, metav1.ConditionFalse, v1alpha1.OnPaceReason)(g, st, s.Conditions)
+		}).Should(Succeed())
+
+		// The campaigns surge past what 8 reps can work.
+		crm.set(ns, webinar.Name, 200, 80)
+		crm.set(ns, outbound.Name, 100, 40)
+		Eventually(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(st), st)).To(Succeed())
+			condition(v1alpha1.BalancedCondition, metav1.ConditionFalse, v1alpha1.LeadOverflowReason)(g, st, st.Status.Conditions)
+			g.Expect(meta.FindStatusCondition(st.Status.Conditions, v1alpha1.BalancedCondition).Message).To(
+				ContainSubstring("supply 300/wk is 50% above what 8 reps can work (200/wk)"))
+		}).Should(Succeed())
 	})
 })

@@ -100,3 +100,29 @@ func crmSecret(ns string) {
 		StringData: map[string]string{"token": crmToken},
 	})).To(Succeed())
 }
+
+// setTarget puts a team's period numbers in the document.
+func (c *testCRM) setTarget(ns, target string, wonRevenue float64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.doc[ns+"/"+target] = map[string]any{"wonRevenue": wonRevenue}
+}
+
+// targetReadsFromCRM points a target's won revenue at the test CRM and
+// judges drift at once (no stabilization window), in UTC.
+func targetReadsFromCRM(st *v1alpha1.SalesTarget) {
+	st.Spec.Period.TimeZone = "UTC"
+	st.Spec.Capacity.Ramping = nil
+	st.Spec.Plan.SalesCycleDays = ptr.To[int32](0)
+	st.Spec.PollingIntervalSeconds = ptr.To[int32](5)
+	st.Spec.Drift = &v1alpha1.DriftSpec{TolerancePercent: ptr.To[int32](20), StabilizationWindowSeconds: ptr.To[int32](0)}
+	st.Spec.Metrics = &v1alpha1.SalesTargetMetrics{
+		Source: &v1alpha1.MetricsSource{HTTP: &v1alpha1.HTTPSource{
+			URL: crm.server.URL,
+			Connection: v1alpha1.Connection{Auth: &v1alpha1.SourceAuth{BearerToken: &corev1.SecretKeySelector{
+				LocalObjectReference: corev1.LocalObjectReference{Name: "crm-reporting"}, Key: "token",
+			}}},
+		}},
+		ClosedWonRevenue: v1alpha1.Query(`{['` + st.Namespace + "/" + st.Name + `'].wonRevenue}`),
+	}
+}

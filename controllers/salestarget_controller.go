@@ -24,14 +24,17 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/truce-dev/truce/api/v1alpha1"
 	"github.com/truce-dev/truce/internal/balance"
@@ -63,19 +66,9 @@ func (r *SalesTargetReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	now := r.Clock.Now()
-	in := salesTargetInput{target: st}
-	if loc, err := balance.LoadTimeZone(st.Spec.Period.TimeZone); err == nil {
-		p := balance.CurrentPeriod(st.Spec.Period.Cadence, loc, now)
-		in.period = &p
-		var src *v1alpha1.MetricsSource
-		if st.Spec.Metrics != nil {
-			src = st.Spec.Metrics.Source
-		}
-		in.observed, err = r.Metrics.read(ctx, st.Namespace, src, salesTargetQueries(st),
-			metrics.Vars{PeriodStart: p.Start}, pollingInterval(st.Spec.PollingIntervalSeconds))
-		if err != nil {
-			return ctrl.Result{}, err
-		}
+	in, err := r.gather(ctx, st, now)
+	if err != nil {
+		return ctrl.Result{}, err
 	}
 	updated := st.DeepCopy()
 	requeue := decideSalesTargetStatus(updated, in, now)
@@ -93,6 +86,8 @@ type salesTargetInput struct {
 	period *balance.Period
 	// observed is this round's reads of the target's queries.
 	observed observed
+	// campaigns are the Campaigns that reference the target.
+	campaigns []v1alpha1.Campaign
 }
 
 // salesTargetQueries are a target's queries by metric name.
@@ -117,10 +112,6 @@ func salesTargetQueries(st *v1alpha1.SalesTarget) []namedQuery {
 func decideSalesTargetStatus(st *v1alpha1.SalesTarget, in salesTargetInput, now time.Time) time.Duration {
 	s, gen := &st.Status, st.Generation
 	s.ObservedGeneration = gen
-	setCondition(&s.Conditions, gen, v1alpha1.BalancedCondition, metav1.ConditionUnknown,
-		v1alpha1.AwaitingMetricsReason, "Supply has not been judged yet")
-	setCondition(&s.Conditions, gen, v1alpha1.QuotaAtRiskCondition, metav1.ConditionUnknown,
-		v1alpha1.AwaitingMetricsReason, "Bookings have not been judged yet")
 
 	capacity := balance.Quantity(balance.Capacity(st.Spec.Capacity))
 	s.CapacityLeadsPerWeek = &capacity
@@ -133,6 +124,10 @@ func decideSalesTargetStatus(st *v1alpha1.SalesTarget, in salesTargetInput, now 
 			v1alpha1.InvalidTimeZoneReason, fmt.Sprintf("spec.period.timeZone: %v; use an IANA name such as Europe/Berlin", err))
 		setCondition(&s.Conditions, gen, v1alpha1.MetricsAvailableCondition, metav1.ConditionUnknown,
 			v1alpha1.NotYetQueriedReason, "Queries wait for a valid period")
+		setCondition(&s.Conditions, gen, v1alpha1.BalancedCondition, metav1.ConditionUnknown,
+			v1alpha1.AwaitingMetricsReason, "Balance is judged once the period is valid")
+		setCondition(&s.Conditions, gen, v1alpha1.QuotaAtRiskCondition, metav1.ConditionUnknown,
+			v1alpha1.AwaitingMetricsReason, "Pace is judged once the period is valid")
 		return 0
 	}
 	recordHealth(&s.Metrics, &s.Conditions, gen, salesTargetQueries(st), in.observed)
@@ -140,13 +135,54 @@ func decideSalesTargetStatus(st *v1alpha1.SalesTarget, in salesTargetInput, now 
 	setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionTrue,
 		v1alpha1.ReconciledReason, fmt.Sprintf("%s period %s to %s", st.Spec.Period.Cadence,
 			p.Start.Format(time.DateOnly), p.End.Format(time.DateOnly)))
-	return min(pollingInterval(st.Spec.PollingIntervalSeconds), p.End.Sub(now))
+
+	input := targetInput(st, in, now)
+	result := balance.Evaluate(input)
+	setBalanceStatus(st, input, result)
+	wait := setBalancedCondition(st, result.Verdict, now)
+	setQuotaAtRiskCondition(st, result)
+	return min(pollingInterval(st.Spec.PollingIntervalSeconds), p.End.Sub(now), wait)
+}
+
+// gather reads the target's period, metrics and campaigns. Campaigns come
+// from the cache through the field index; their observed leads from their
+// status, which the Campaign controller keeps.
+func (r *SalesTargetReconciler) gather(ctx context.Context, st *v1alpha1.SalesTarget, now time.Time) (salesTargetInput, error) {
+	in := salesTargetInput{target: st}
+	loc, err := balance.LoadTimeZone(st.Spec.Period.TimeZone)
+	if err != nil {
+		return in, nil
+	}
+	p := balance.CurrentPeriod(st.Spec.Period.Cadence, loc, now)
+	in.period = &p
+	var src *v1alpha1.MetricsSource
+	if st.Spec.Metrics != nil {
+		src = st.Spec.Metrics.Source
+	}
+	if in.observed, err = r.Metrics.read(ctx, st.Namespace, src, salesTargetQueries(st),
+		metrics.Vars{PeriodStart: p.Start}, pollingInterval(st.Spec.PollingIntervalSeconds)); err != nil {
+		return in, err
+	}
+	var list v1alpha1.CampaignList
+	if err := r.List(ctx, &list, client.InNamespace(st.Namespace), client.MatchingFields{SalesTargetRefIndex: st.Name}); err != nil {
+		return in, fmt.Errorf("listing the campaigns of SalesTarget %q: %w", st.Name, err)
+	}
+	in.campaigns = list.Items
+	return in, nil
+}
+
+// targetOfCampaign maps a Campaign to the SalesTarget it references.
+func targetOfCampaign(_ context.Context, obj client.Object) []reconcile.Request {
+	c := obj.(*v1alpha1.Campaign)
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: c.Namespace, Name: c.Spec.SalesTargetRef.Name}}}
 }
 
 // SetupWithManager registers the controller with the manager.
 func (r *SalesTargetReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.SalesTarget{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		// A campaign's spec or observed leads change its target's balance.
+		Watches(&v1alpha1.Campaign{}, handler.EnqueueRequestsFromMapFunc(targetOfCampaign)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
 		Named("salestarget").
 		Complete(r)

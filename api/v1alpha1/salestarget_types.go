@@ -283,6 +283,29 @@ type SalesTargetStatus struct {
 	// +optional
 	ProjectedAttainmentPercent *resource.Quantity `json:"projectedAttainmentPercent,omitempty"`
 
+	// winRatePercent is the lead-to-win rate used for need.
+	// +optional
+	WinRatePercent *resource.Quantity `json:"winRatePercent,omitempty"`
+
+	// winRateBasis says where winRatePercent came from: Plan, until enough
+	// accepted leads were observed this period, then Observed.
+	// +optional
+	WinRateBasis Basis `json:"winRateBasis,omitempty"`
+
+	// averageDealSize is the deal size used for need.
+	// +optional
+	AverageDealSize *resource.Quantity `json:"averageDealSize,omitempty"`
+
+	// dealSizeBasis says where averageDealSize came from: Plan or Observed.
+	// +optional
+	DealSizeBasis Basis `json:"dealSizeBasis,omitempty"`
+
+	// drift is the drift class observed at the last evaluation and since when;
+	// the Balanced condition follows it once it has lasted
+	// spec.drift.stabilizationWindowSeconds.
+	// +optional
+	Drift *DriftObservation `json:"drift,omitempty"`
+
 	// campaigns lists each referencing campaign's share of demand and its supply.
 	// +listType=map
 	// +listMapKey=name
@@ -301,6 +324,21 @@ type SalesTargetStatus struct {
 	// +listMapKey=type
 	// +optional
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// Basis says where a value used by the model came from.
+// +kubebuilder:validation:Enum=Plan;Observed
+type Basis string
+
+// DriftObservation is a drift class and when it was first seen.
+type DriftObservation struct {
+	// reason is the drift class, or Balanced.
+	// +required
+	Reason string `json:"reason"`
+
+	// since is when the class was first seen without interruption.
+	// +required
+	Since metav1.Time `json:"since"`
 }
 
 // CampaignAllocation is one campaign's share of a SalesTarget's demand.
