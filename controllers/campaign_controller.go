@@ -21,11 +21,14 @@ import (
 	"fmt"
 	"slices"
 
+	batchv1 "k8s.io/api/batch/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/clock"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -38,16 +41,23 @@ import (
 	"github.com/truce-dev/truce/api/v1alpha1"
 	"github.com/truce-dev/truce/internal/balance"
 	"github.com/truce-dev/truce/internal/metrics"
+	"github.com/truce-dev/truce/internal/outreach"
 )
 
-// CampaignReconciler keeps a Campaign's status and, in later phases, its
-// outreach.
+// CampaignReconciler scales a Campaign's outreach to its share of its
+// SalesTarget's demand and keeps its status.
 type CampaignReconciler struct {
 	client.Client
 	Scheme   *runtime.Scheme
 	Recorder events.EventRecorder
+	// Clock tells the time; tests inject a fake one.
+	Clock clock.PassiveClock
 	// Metrics reads the campaign's queries.
 	Metrics metricsGatherer
+	// Outreach reads and scales the campaign's workload.
+	Outreach *outreach.Actuator
+	// memory holds each campaign's recent recommendations and changes.
+	memory scaleMemory
 	// MaxConcurrentReconciles is the number of workers.
 	MaxConcurrentReconciles int
 }
@@ -60,6 +70,10 @@ type campaignInput struct {
 	target *v1alpha1.SalesTarget
 	// observed is this round's reads of the campaign's queries.
 	observed observed
+	// workload is what the outreach runs now; workloadErr says why it could
+	// not be read.
+	workload    outreach.State
+	workloadErr error
 }
 
 // campaignQueries are a campaign's queries by metric name.
@@ -76,12 +90,17 @@ func campaignQueries(c *v1alpha1.Campaign) []namedQuery {
 // +kubebuilder:rbac:groups=revops.truce.dev,resources=campaigns/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=revops.truce.dev,resources=salestargets,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=batch,resources=jobs,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=*,resources=*/scale,verbs=get;update;patch
 
-// Reconcile gathers the Campaign and its SalesTarget, decides its status and
-// writes it once.
+// Reconcile gathers the Campaign, its SalesTarget, metrics and workload,
+// decides its parallelism, scales the workload and writes status once.
 func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	camp := &v1alpha1.Campaign{}
 	if err := r.Get(ctx, req.NamespacedName, camp); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.memory.forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	in, err := r.gather(ctx, camp)
@@ -90,6 +109,9 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	}
 	updated := camp.DeepCopy()
 	decideCampaignStatus(updated, in)
+	if err := r.scale(ctx, updated, in); err != nil {
+		return ctrl.Result{}, err
+	}
 	if err := writeStatus(ctx, r.Client, r.Recorder, camp, updated, camp.Status, updated.Status); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -117,7 +139,50 @@ func (r *CampaignReconciler) gather(ctx context.Context, camp *v1alpha1.Campaign
 	var err error
 	in.observed, err = r.Metrics.read(ctx, camp.Namespace, camp.Spec.Metrics.Source, campaignQueries(camp), vars,
 		pollingInterval(camp.Spec.PollingIntervalSeconds))
-	return in, err
+	if err != nil {
+		return in, err
+	}
+	in.workload, in.workloadErr = r.Outreach.Observe(ctx, camp)
+	return in, nil
+}
+
+// scale decides the campaign's parallelism and, in Scale mode, acts on the
+// workload; it sets the status fields that describe both. Nothing is decided
+// without a target or a readable workload.
+func (r *CampaignReconciler) scale(ctx context.Context, camp *v1alpha1.Campaign, in campaignInput) error {
+	s, gen := &camp.Status, camp.Generation
+	key := client.ObjectKeyFromObject(camp)
+	if in.workloadErr != nil {
+		setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.WorkloadUnavailableReason,
+			in.workloadErr.Error())
+		return nil
+	}
+	if in.target == nil {
+		s.CurrentParallelism, s.ActiveJob = ptr.To(in.workload.Parallelism), in.workload.ActiveJob
+		setCampaignBalanced(camp, nil)
+		return nil
+	}
+	now := r.Clock.Now()
+	hist := r.memory.get(key)
+	d := decideScale(camp, in, hist, now)
+	hist.recommendations = d.History
+	state := in.workload
+	needsJob := camp.Spec.Outreach.JobTemplate != nil && state.ActiveJob == ""
+	if camp.Spec.Mode != v1alpha1.RecommendMode && (d.Desired != state.Parallelism || needsJob) {
+		var err error
+		if state, err = r.Outreach.Scale(ctx, camp, d.Desired); err != nil {
+			return fmt.Errorf("scaling outreach: %w", err)
+		}
+		if state.Parallelism != in.workload.Parallelism {
+			s.LastScaleTime = &metav1.Time{Time: now}
+			hist.changes = d.Changes
+			logf.FromContext(ctx).Info("Scaled outreach", "from", in.workload.Parallelism, "to", state.Parallelism, "reason", d.Reason)
+		}
+	}
+	r.memory.put(key, hist)
+	s.CurrentParallelism, s.ActiveJob = ptr.To(state.Parallelism), state.ActiveJob
+	setCampaignBalanced(camp, in.target)
+	return nil
 }
 
 // decideCampaignStatus sets camp's status from what was gathered.
@@ -131,8 +196,6 @@ func decideCampaignStatus(camp *v1alpha1.Campaign, in campaignInput) {
 		setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionTrue, v1alpha1.ReconciledReason,
 			fmt.Sprintf("Supplies SalesTarget %q", in.target.Name))
 	}
-	setCondition(&s.Conditions, gen, v1alpha1.BalancedCondition, metav1.ConditionUnknown,
-		v1alpha1.AwaitingMetricsReason, "Leads have not been observed yet")
 	recordHealth(&s.Metrics, &s.Conditions, gen, campaignQueries(camp), in.observed)
 	if leads, ok := in.observed.values["leads"]; ok {
 		q := balance.Quantity(leads)
@@ -172,6 +235,7 @@ func (r *CampaignReconciler) campaignsForTarget(ctx context.Context, obj client.
 func (r *CampaignReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.Campaign{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Owns(&batchv1.Job{}).
 		Watches(&v1alpha1.SalesTarget{}, handler.EnqueueRequestsFromMapFunc(r.campaignsForTarget)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
 		Named("campaign").

@@ -26,11 +26,13 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/clock"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/truce-dev/truce/api/v1alpha1"
 	"github.com/truce-dev/truce/internal/metrics"
+	"github.com/truce-dev/truce/internal/outreach"
 )
 
 // create makes a typed object from a sample in namespace ns.
@@ -177,17 +179,35 @@ var _ = Describe("Campaign controller", func() {
 	})
 
 	It("writes nothing when a reconcile finds nothing changed", func() {
-		create(targetSample, ns, &v1alpha1.SalesTarget{})
 		crmSecret(ns)
+		// The target needs 84 leads/wk (see "Judging a SalesTarget's
+		// balance") and the campaign brings 84: in balance at whatever
+		// parallelism it reaches.
+		st := create(targetSample, ns, &v1alpha1.SalesTarget{}, targetReadsFromCRM)
+		crm.setTarget(ns, st.Name, 600000)
 		camp := create(jobCampaignSample, ns, &v1alpha1.Campaign{}, readFromCRM)
-		crm.set(ns, camp.Name, 100, 40)
+		crm.set(ns, camp.Name, 84, 34)
 		Eventually(func(g Gomega) {
 			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(camp), camp)).To(Succeed())
 			condition(v1alpha1.ReadyCondition, metav1.ConditionTrue, v1alpha1.ReconciledReason)(g, camp, camp.Status.Conditions)
-			condition(v1alpha1.MetricsAvailableCondition, metav1.ConditionTrue, v1alpha1.MetricsReadReason)(g, camp, camp.Status.Conditions)
+			condition(v1alpha1.BalancedCondition, metav1.ConditionTrue, v1alpha1.BalancedReason)(g, camp, camp.Status.Conditions)
+			// Leads here do not grow with workers, so any parallelism whose
+			// yield (84 / workers) asks for itself is the equilibrium.
+			g.Expect(camp.Status.ActiveJob).NotTo(BeEmpty())
+			g.Expect(camp.Status.CurrentParallelism).NotTo(BeNil())
+			n := *camp.Status.CurrentParallelism
+			g.Expect(n).To(BeNumerically(">", 0))
+			g.Expect(camp.Status.DesiredParallelism).To(Equal(ptr.To(n)))
+			g.Expect(camp.Status.YieldPerWorker.AsApproximateFloat64()).To(BeNumerically("~", 84/float64(n), 0.01))
 		}).Should(Succeed())
+		// Settled: a whole poll passes without a write.
 		settled := camp.ResourceVersion
-		r := &CampaignReconciler{Client: mgrClient, Metrics: testGatherer()}
+		Consistently(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(camp), camp)).To(Succeed())
+			g.Expect(camp.ResourceVersion).To(Equal(settled))
+		}, 6*time.Second, 500*time.Millisecond).Should(Succeed())
+		r := &CampaignReconciler{Client: mgrClient, Clock: testClock, Metrics: testGatherer(),
+			Outreach: &outreach.Actuator{Client: mgrClient, Scheme: testScheme}}
 		Eventually(func(g Gomega) {
 			cached := &v1alpha1.Campaign{}
 			g.Expect(mgrClient.Get(ctx, client.ObjectKeyFromObject(camp), cached)).To(Succeed())

@@ -24,6 +24,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/truce-dev/truce/internal/metrics"
+	"github.com/truce-dev/truce/internal/outreach"
 )
 
 // Options configures the controllers.
@@ -54,7 +55,8 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	}
 	if err := (&CampaignReconciler{
 		Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Recorder: rec,
-		Metrics: gatherer, MaxConcurrentReconciles: o.MaxConcurrentReconciles,
+		Clock: o.Clock, Metrics: gatherer, MaxConcurrentReconciles: o.MaxConcurrentReconciles,
+		Outreach: &outreach.Actuator{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Recorder: rec},
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the Campaign controller: %w", err)
 	}

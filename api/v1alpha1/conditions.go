@@ -27,6 +27,9 @@ const (
 	// InvalidTimeZoneReason: the SalesTarget's period.timeZone is not a known
 	// IANA time zone.
 	InvalidTimeZoneReason = "InvalidTimeZone"
+	// WorkloadUnavailableReason: the Campaign's outreach workload cannot be
+	// read or scaled, for example a scaleTargetRef that does not exist.
+	WorkloadUnavailableReason = "WorkloadUnavailable"
 )
 
 // Balanced condition and its reasons: supply and demand agree within the

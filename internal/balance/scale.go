@@ -31,7 +31,6 @@ const (
 	DefaultScaleUpPercent               = 100
 	DefaultScaleUpWorkers               = 4
 	DefaultScaleUpPeriod                = 60 * time.Second
-	yieldSmoothing                      = 0.5 // weight of the newest observation
 	maxParallelism                int32 = 10000
 )
 
@@ -153,24 +152,18 @@ func decide(in ScaleInput, b scaleBehavior, lo, hi, current int32, d ScaleDecisi
 	return d
 }
 
-// Yield is leads per week per worker: the observed rate, smoothed with the
-// previous one, once workers have run; the plan's otherwise.
+// Yield is leads per week per worker: the observed rate once workers have
+// run and produced leads, the last observed one while the rate is unknown,
+// the plan's before anything was observed. The leads are already a rate over
+// a week ($window), so no further smoothing is applied.
 func Yield(leads *float64, workers int32, previous *float64, plan float64) (float64, Basis) {
-	if leads == nil || workers <= 0 || math.IsNaN(*leads) || math.IsInf(*leads, 0) || *leads < 0 {
-		if previous != nil && *previous > 0 {
-			return *previous, ObservedBasis
-		}
-		return nonNegative(finite(plan)), PlanBasis
+	if leads != nil && workers > 0 && *leads > 0 && !math.IsNaN(*leads) && !math.IsInf(*leads, 0) {
+		return finite(*leads / float64(workers)), ObservedBasis
 	}
-	y := *leads / float64(workers)
-	if previous != nil && *previous > 0 {
-		y = yieldSmoothing*y + (1-yieldSmoothing)**previous
+	if previous != nil && *previous > 0 && !math.IsInf(*previous, 0) {
+		return *previous, ObservedBasis
 	}
-	if y <= 0 {
-		// Workers that produced nothing yet are no evidence of zero yield.
-		return nonNegative(finite(plan)), PlanBasis
-	}
-	return finite(y), ObservedBasis
+	return nonNegative(finite(plan)), PlanBasis
 }
 
 type scaleBehavior struct {

@@ -131,7 +131,7 @@ func TestYield(t *testing.T) {
 		{"the plan before any worker has run", ptr.To(0.0), 0, nil, 15, PlanBasis},
 		{"the plan while leads are unknown", nil, 5, nil, 15, PlanBasis},
 		{"observed leads per worker", ptr.To(120.0), 10, nil, 12, ObservedBasis},
-		{"smoothed with the previous yield", ptr.To(120.0), 10, ptr.To(16.0), 14, ObservedBasis},
+		{"the newest observation replaces the previous one", ptr.To(120.0), 10, ptr.To(16.0), 12, ObservedBasis},
 		{"the previous yield while leads are unknown", nil, 10, ptr.To(16.0), 16, ObservedBasis},
 		{"workers that produced nothing yet are no evidence", ptr.To(0.0), 4, nil, 15, PlanBasis},
 		{"a broken reading is ignored", ptr.To(math.NaN()), 4, nil, 15, PlanBasis},
