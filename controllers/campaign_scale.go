@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
@@ -119,6 +120,7 @@ func decideScale(camp *v1alpha1.Campaign, in campaignInput, hist scaleHistory, n
 		MetricsFailing: leadsFailed || (allocated == nil && !camp.Spec.Suspend),
 		Failures:       metrics.Failures(s.Metrics, "leads"),
 		Fallback:       camp.Spec.Outreach.Fallback,
+		Unlimited:      camp.Spec.Mode == v1alpha1.RecommendMode,
 	})
 	s.DesiredParallelism = ptr.To(d.Desired)
 	return d
@@ -144,7 +146,15 @@ func setCampaignBalanced(camp *v1alpha1.Campaign, target *v1alpha1.SalesTarget) 
 	}
 	leads, share := s.LeadsPerWeek.AsApproximateFloat64(), s.AllocatedLeadsPerWeek.AsApproximateFloat64()
 	atMax := ptr.Deref(s.DesiredParallelism, 0) >= camp.Spec.Outreach.MaxParallelism
+	targetShort := target != nil && meta.IsStatusConditionFalse(target.Status.Conditions, v1alpha1.BalancedCondition) &&
+		meta.FindStatusCondition(target.Status.Conditions, v1alpha1.BalancedCondition).Reason == v1alpha1.LeadShortfallReason
 	switch {
+	case atMax && targetShort:
+		// Its share is capped at what it reaches at max, so it meets its
+		// share and still leaves the target short.
+		setCondition(&s.Conditions, gen, v1alpha1.BalancedCondition, metav1.ConditionFalse, v1alpha1.LeadShortfallReason,
+			fmt.Sprintf("produces %s leads/wk at maxParallelism (%d) while SalesTarget %q is short of leads: raise maxParallelism or improve yield",
+				balanceNum(leads), camp.Spec.Outreach.MaxParallelism, target.Name))
 	case leads < share*(1-t):
 		msg := fmt.Sprintf("produces %s leads/wk of its %s/wk share", balanceNum(leads), balanceNum(share))
 		if atMax {

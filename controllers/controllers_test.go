@@ -22,6 +22,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	batchv1 "k8s.io/api/batch/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -200,12 +201,22 @@ var _ = Describe("Campaign controller", func() {
 			g.Expect(camp.Status.DesiredParallelism).To(Equal(ptr.To(n)))
 			g.Expect(camp.Status.YieldPerWorker.AsApproximateFloat64()).To(BeNumerically("~", 84/float64(n), 0.01))
 		}).Should(Succeed())
-		// Settled: a whole poll passes without a write.
+		// Settled: two whole polls pass without a write to the campaign, its
+		// target or its Job.
 		settled := camp.ResourceVersion
+		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(st), st)).To(Succeed())
+		jobs := &batchv1.JobList{}
+		Expect(k8sClient.List(ctx, jobs, client.InNamespace(ns))).To(Succeed())
+		Expect(jobs.Items).To(HaveLen(1))
+		targetRV, jobRV := st.ResourceVersion, jobs.Items[0].ResourceVersion
 		Consistently(func(g Gomega) {
 			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(camp), camp)).To(Succeed())
 			g.Expect(camp.ResourceVersion).To(Equal(settled))
-		}, 6*time.Second, 500*time.Millisecond).Should(Succeed())
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(st), st)).To(Succeed())
+			g.Expect(st.ResourceVersion).To(Equal(targetRV))
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(&jobs.Items[0]), &jobs.Items[0])).To(Succeed())
+			g.Expect(jobs.Items[0].ResourceVersion).To(Equal(jobRV))
+		}, 11*time.Second, 500*time.Millisecond).Should(Succeed())
 		r := &CampaignReconciler{Client: mgrClient, Clock: testClock, Metrics: testGatherer(),
 			Outreach: &outreach.Actuator{Client: mgrClient, Scheme: testScheme}}
 		Eventually(func(g Gomega) {
@@ -213,12 +224,17 @@ var _ = Describe("Campaign controller", func() {
 			g.Expect(mgrClient.Get(ctx, client.ObjectKeyFromObject(camp), cached)).To(Succeed())
 			g.Expect(cached.ResourceVersion).To(Equal(settled))
 		}).Should(Succeed())
+		// A reconciler with no memory, as after a restart, changes nothing
+		// and makes no second Job.
 		for range 3 {
 			_, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(camp)})
 			Expect(err).NotTo(HaveOccurred())
 		}
 		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(camp), camp)).To(Succeed())
 		Expect(camp.ResourceVersion).To(Equal(settled))
+		Expect(k8sClient.List(ctx, jobs, client.InNamespace(ns))).To(Succeed())
+		Expect(jobs.Items).To(HaveLen(1))
+		Expect(jobs.Items[0].ResourceVersion).To(Equal(jobRV))
 	})
 })
 

@@ -103,9 +103,14 @@ func crmSecret(ns string) {
 
 // setTarget puts a team's period numbers in the document.
 func (c *testCRM) setTarget(ns, target string, wonRevenue float64) {
+	c.setTargetConversion(ns, target, wonRevenue, 0, 0)
+}
+
+// setTargetConversion also reports accepted leads and won deals.
+func (c *testCRM) setTargetConversion(ns, target string, wonRevenue, accepted, deals float64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.doc[ns+"/"+target] = map[string]any{"wonRevenue": wonRevenue}
+	c.doc[ns+"/"+target] = map[string]any{"wonRevenue": wonRevenue, "accepted": accepted, "deals": deals}
 }
 
 // targetReadsFromCRM points a target's won revenue at the test CRM and
@@ -124,5 +129,7 @@ func targetReadsFromCRM(st *v1alpha1.SalesTarget) {
 			}}},
 		}},
 		ClosedWonRevenue: v1alpha1.Query(`{['` + st.Namespace + "/" + st.Name + `'].wonRevenue}`),
+		AcceptedLeads:    v1alpha1.Query(`{['` + st.Namespace + "/" + st.Name + `'].accepted}`),
+		ClosedWonDeals:   v1alpha1.Query(`{['` + st.Namespace + "/" + st.Name + `'].deals}`),
 	}
 }

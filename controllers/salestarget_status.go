@@ -33,9 +33,17 @@ import (
 // targetInput builds the model's input from what was gathered. A campaign's
 // observed leads and yield come from its status.
 func targetInput(st *v1alpha1.SalesTarget, in salesTargetInput, now time.Time) balance.TargetInput {
+	// A metric that failed this round holds its last good value, so an
+	// outage never reads as zero bookings.
 	value := func(name string) *float64 {
 		if v, ok := in.observed.values[name]; ok {
 			return &v
+		}
+		for _, m := range st.Status.Metrics {
+			if m.Name == name && m.Value != nil {
+				v := m.Value.AsApproximateFloat64()
+				return &v
+			}
 		}
 		return nil
 	}

@@ -68,6 +68,9 @@ type ScaleInput struct {
 	MetricsFailing bool
 	Failures       int32
 	Fallback       *v1alpha1.Fallback
+	// Unlimited skips the scale-up rate limit: for a recommendation that no
+	// workload follows, the limit would only hide where scaling is headed.
+	Unlimited bool
 }
 
 // ScaleDecision is the parallelism to run at and why.
@@ -141,6 +144,9 @@ func decide(in ScaleInput, b scaleBehavior, lo, hi, current int32, d ScaleDecisi
 		}
 		base = max(base, 0)
 		limit := max(base+int32(math.Ceil(float64(base)*b.upPercent)), base+b.upWorkers)
+		if in.Unlimited {
+			limit = raw
+		}
 		d.Desired = min(raw, limit)
 		d.Reason = fmt.Sprintf("allocation needs %d workers", raw)
 		if d.Desired < raw {

@@ -45,6 +45,7 @@ func TestDesiredParallelism(t *testing.T) {
 		{"never goes below minParallelism", func(in *ScaleInput) { in.Min, in.Current, in.Allocated = 2, 0, 0 }, 2},
 		{"scale-up is limited to double per period", func(in *ScaleInput) { in.Current = 6; in.Allocated = 1000 }, 12},
 		{"scale-up of a small campaign is limited to four workers per period", func(in *ScaleInput) { in.Current = 1; in.Allocated = 1000 }, 5},
+		{"a recommendation nobody follows is not rate-limited", func(in *ScaleInput) { in.Current = 1; in.Allocated = 1000; in.Unlimited = true }, 20},
 		{"a second step within the period waits", func(in *ScaleInput) {
 			in.Current, in.Allocated, in.Changes = 5, 1000, []Change{{ago(30), 4}}
 		}, 5},
