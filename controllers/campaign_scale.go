@@ -130,9 +130,9 @@ func decideScale(camp *v1alpha1.Campaign, in campaignInput, hist scaleHistory, n
 // its allocation, within the target's tolerance.
 func setCampaignBalanced(camp *v1alpha1.Campaign, target *v1alpha1.SalesTarget) {
 	s, gen := &camp.Status, camp.Generation
-	t := 0.2
-	if target != nil && target.Spec.Drift != nil && target.Spec.Drift.TolerancePercent != nil {
-		t = float64(*target.Spec.Drift.TolerancePercent) / 100
+	t := balance.Tolerance(nil)
+	if target != nil {
+		t = balance.Tolerance(target.Spec.Drift)
 	}
 	switch {
 	case camp.Spec.Suspend:

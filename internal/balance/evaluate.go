@@ -127,7 +127,7 @@ type Result struct {
 // campaign's allocation and the drift verdict. It never returns NaN or Inf.
 func Evaluate(in TargetInput) Result {
 	s := in.Spec
-	t := tolerance(s.Drift)
+	t := Tolerance(s.Drift)
 	r := Result{Capacity: nonNegative(finite(Capacity(s.Capacity)))}
 
 	quota, dealQuota := quotaOf(s.Quota)
@@ -289,7 +289,8 @@ func Allocate(demand float64, campaigns []CampaignInput) []Allocation {
 	return out
 }
 
-func tolerance(d *v1alpha1.DriftSpec) float64 {
+// Tolerance is t, the drift tolerance of a spec as a fraction.
+func Tolerance(d *v1alpha1.DriftSpec) float64 {
 	if d == nil || d.TolerancePercent == nil {
 		return DefaultTolerancePercent / 100.0
 	}
