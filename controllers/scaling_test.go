@@ -166,6 +166,27 @@ var _ = Describe("Scaling outreach", func() {
 		}).Should(Succeed())
 	})
 
+	It("suspends the Job at zero and keeps it there", func() {
+		target()
+		camp := campaign()
+		crm.set(ns, camp.Name, 84, 34)
+		Eventually(func(g Gomega) {
+			g.Expect(*job(g, camp).Spec.Parallelism).To(BeNumerically(">", 0))
+		}).Should(Succeed())
+		update(camp, func() { camp.Spec.Suspend = true })
+		Eventually(func(g Gomega) {
+			j := job(g, camp)
+			g.Expect(*j.Spec.Suspend).To(BeTrue())
+			g.Expect(*j.Spec.Parallelism).To(BeZero())
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(camp), camp)).To(Succeed())
+			condition(v1alpha1.SuspendedCondition, metav1.ConditionTrue, v1alpha1.SuspendedBySpecReason)(g, camp, camp.Status.Conditions)
+		}).Should(Succeed())
+		// Its target no longer counts on it, and a poll later it is still at zero.
+		Consistently(func(g Gomega) {
+			g.Expect(*job(g, camp).Spec.Suspend).To(BeTrue())
+		}, 6*time.Second, time.Second).Should(Succeed())
+	})
+
 	It("in Recommend mode reports the desired parallelism and touches no workload", func() {
 		target()
 		camp := campaign(func(c *v1alpha1.Campaign) { c.Spec.Mode = v1alpha1.RecommendMode })
