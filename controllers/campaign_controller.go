@@ -138,7 +138,7 @@ func (r *CampaignReconciler) gather(ctx context.Context, camp *v1alpha1.Campaign
 	}
 	var err error
 	in.observed, err = r.Metrics.read(ctx, camp.Namespace, camp.Spec.Metrics.Source, campaignQueries(camp), vars,
-		pollingInterval(camp.Spec.PollingIntervalSeconds))
+		r.Clock.Now(), pollingInterval(camp.Spec.PollingIntervalSeconds))
 	if err != nil {
 		return in, err
 	}

@@ -47,6 +47,9 @@ type namedQuery struct {
 
 // observed is what one round of reads found.
 type observed struct {
+	// at is when the round ran; interval is the object's polling interval.
+	at       time.Time
+	interval time.Duration
 	// values holds the metrics read this round; a failed one is absent.
 	values map[string]float64
 	// errs holds the error of each metric that failed.
@@ -58,8 +61,8 @@ func (o observed) ok() bool { return len(o.errs) == 0 }
 // read sends each query (skipping empty ones) to the spec's source, or the
 // controller's default. A source that cannot be resolved fails every query.
 func (g metricsGatherer) read(ctx context.Context, namespace string, spec *v1alpha1.MetricsSource,
-	queries []namedQuery, vars metrics.Vars, maxAge time.Duration) (observed, error) {
-	o := observed{values: map[string]float64{}, errs: map[string]error{}}
+	queries []namedQuery, vars metrics.Vars, now time.Time, maxAge time.Duration) (observed, error) {
+	o := observed{at: now, interval: maxAge, values: map[string]float64{}, errs: map[string]error{}}
 	src, err := g.resolver.Source(ctx, namespace, spec)
 	if err != nil && metrics.KindOf(err) == "" {
 		// Not a verdict on the source: the cache could not be read.
@@ -100,7 +103,7 @@ func recordHealth(health *[]v1alpha1.MetricStatus, conds *[]metav1.Condition, ge
 			continue
 		}
 		err := o.errs[q.name]
-		*health = metrics.RecordHealth(*health, q.name, o.values[q.name], err)
+		*health = metrics.RecordHealth(*health, q.name, o.values[q.name], err, o.at, o.interval)
 		if err != nil {
 			failed = append(failed, fmt.Sprintf("%s: %v", q.name, err))
 		} else {

@@ -19,6 +19,7 @@ package controllers
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -34,29 +35,38 @@ func TestRecordHealth(t *testing.T) {
 		return meta.FindStatusCondition(conds, v1alpha1.MetricsAvailableCondition).Status
 	}
 
-	recordHealth(&health, &conds, 1, queries, observed{values: map[string]float64{"leads": 120, "qualifiedLeads": 40}})
+	now := time.Date(2026, 5, 20, 10, 0, 0, 0, time.UTC)
+	round := func(seconds int, values map[string]float64, errs map[string]error) observed {
+		return observed{at: now.Add(time.Duration(seconds) * time.Second), interval: 30 * time.Second, values: values, errs: errs}
+	}
+	recordHealth(&health, &conds, 1, queries, round(0, map[string]float64{"leads": 120, "qualifiedLeads": 40}, nil))
 	if status() != metav1.ConditionTrue || len(health) != 2 || health[0].Value.String() != "120" {
 		t.Fatalf("all read: got %s, %+v", status(), health)
 	}
 
 	failure := errors.New("TimedOut: query \"a\": deadline exceeded")
 	for i := 1; i <= 3; i++ {
-		recordHealth(&health, &conds, 1, queries, observed{values: map[string]float64{"qualifiedLeads": 40}, errs: map[string]error{"leads": failure}})
+		recordHealth(&health, &conds, 1, queries, round(30*i, map[string]float64{"qualifiedLeads": 40}, map[string]error{"leads": failure}))
 		if status() != metav1.ConditionFalse || health[0].ConsecutiveFailures != int32(i) {
 			t.Fatalf("failure %d: got %s, %+v", i, status(), health[0])
 		}
+	}
+	// Reconciles between polls see the cached failure again: not a new one.
+	recordHealth(&health, &conds, 1, queries, round(95, map[string]float64{"qualifiedLeads": 40}, map[string]error{"leads": failure}))
+	if health[0].ConsecutiveFailures != 3 {
+		t.Fatalf("a failure counted twice in one interval: %+v", health[0])
 	}
 	if health[0].Value.String() != "120" || health[0].LastError != failure.Error() {
 		t.Fatalf("a failure must keep the last value and say why: %+v", health[0])
 	}
 
 	// A query removed from the spec leaves status.
-	recordHealth(&health, &conds, 2, queries[:1], observed{values: map[string]float64{"leads": 100}})
-	if len(health) != 1 || health[0].Name != "leads" || health[0].ConsecutiveFailures != 0 || health[0].LastError != "" {
+	recordHealth(&health, &conds, 2, queries[:1], round(120, map[string]float64{"leads": 100}, nil))
+	if len(health) != 1 || health[0].Name != "leads" || health[0].ConsecutiveFailures != 0 || health[0].LastError != "" || health[0].LastFailureTime != nil {
 		t.Fatalf("after recovery with one query: %+v", health)
 	}
 
-	recordHealth(&health, &conds, 3, nil, observed{})
+	recordHealth(&health, &conds, 3, nil, round(150, nil, nil))
 	if status() != metav1.ConditionTrue || len(health) != 0 {
 		t.Fatalf("no queries: got %s, %+v", status(), health)
 	}

@@ -160,7 +160,7 @@ func (r *SalesTargetReconciler) gather(ctx context.Context, st *v1alpha1.SalesTa
 		src = st.Spec.Metrics.Source
 	}
 	if in.observed, err = r.Metrics.read(ctx, st.Namespace, src, salesTargetQueries(st),
-		metrics.Vars{PeriodStart: p.Start}, pollingInterval(st.Spec.PollingIntervalSeconds)); err != nil {
+		metrics.Vars{PeriodStart: p.Start}, now, pollingInterval(st.Spec.PollingIntervalSeconds)); err != nil {
 		return in, err
 	}
 	var list v1alpha1.CampaignList

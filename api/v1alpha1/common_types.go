@@ -19,6 +19,7 @@ package v1alpha1
 import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // MetricsSource says where observed metrics are read from. Exactly one
@@ -163,4 +164,10 @@ type MetricStatus struct {
 	// lastError is the error of the last read, empty when it succeeded.
 	// +optional
 	LastError string `json:"lastError,omitempty"`
+
+	// lastFailureTime is when a failure was last counted. Failures are
+	// counted at most once per polling interval, however often the object is
+	// reconciled while a cached failure stands.
+	// +optional
+	LastFailureTime *metav1.Time `json:"lastFailureTime,omitempty"`
 }

@@ -17,15 +17,19 @@ limitations under the License.
 package metrics
 
 import (
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/truce-dev/truce/api/v1alpha1"
 	"github.com/truce-dev/truce/internal/balance"
 )
 
 // RecordHealth returns list with the health of metric name updated by one
-// read: the value on success, the error and one more consecutive failure
-// otherwise. A failure keeps the last good value, so status still shows what
-// the controller holds to.
-func RecordHealth(list []v1alpha1.MetricStatus, name string, value float64, err error) []v1alpha1.MetricStatus {
+// read at now: the value on success; otherwise the error and, at most once
+// per interval, one more consecutive failure. A failure keeps the last good
+// value, so status still shows what the controller holds to.
+func RecordHealth(list []v1alpha1.MetricStatus, name string, value float64, err error, now time.Time, interval time.Duration) []v1alpha1.MetricStatus {
 	i := indexOf(list, name)
 	if i < 0 {
 		list = append(list, v1alpha1.MetricStatus{Name: name})
@@ -33,12 +37,16 @@ func RecordHealth(list []v1alpha1.MetricStatus, name string, value float64, err 
 	}
 	m := &list[i]
 	if err != nil {
-		m.ConsecutiveFailures++
 		m.LastError = err.Error()
+		// Reconciles between polls see the same cached failure: count it once.
+		if m.LastFailureTime == nil || now.Sub(m.LastFailureTime.Time) >= interval*3/4 {
+			m.ConsecutiveFailures++
+			m.LastFailureTime = &metav1.Time{Time: now}
+		}
 		return list
 	}
 	q := balance.Quantity(value)
-	m.Value, m.ConsecutiveFailures, m.LastError = &q, 0, ""
+	m.Value, m.ConsecutiveFailures, m.LastError, m.LastFailureTime = &q, 0, "", nil
 	return list
 }
 
