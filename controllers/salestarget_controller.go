@@ -82,8 +82,10 @@ func (r *SalesTargetReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 // salesTargetInput is what a SalesTarget's reconcile gathered.
 type salesTargetInput struct {
 	target *v1alpha1.SalesTarget
-	// period is the current period; nil when the time zone is invalid.
+	// period is the current period; nil when the time zone is invalid,
+	// and tzErr says why.
 	period *balance.Period
+	tzErr  error
 	// observed is this round's reads of the target's queries.
 	observed observed
 	// campaigns are the Campaigns that reference the target.
@@ -118,10 +120,9 @@ func decideSalesTargetStatus(st *v1alpha1.SalesTarget, in salesTargetInput, now 
 
 	p := in.period
 	if p == nil {
-		_, err := balance.LoadTimeZone(st.Spec.Period.TimeZone)
 		s.PeriodStart, s.PeriodEnd = nil, nil
 		setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionFalse,
-			v1alpha1.InvalidTimeZoneReason, fmt.Sprintf("spec.period.timeZone: %v; use an IANA name such as Europe/Berlin", err))
+			v1alpha1.InvalidTimeZoneReason, fmt.Sprintf("spec.period.timeZone: %v; use an IANA name such as Europe/Berlin", in.tzErr))
 		setCondition(&s.Conditions, gen, v1alpha1.MetricsAvailableCondition, metav1.ConditionUnknown,
 			v1alpha1.NotYetQueriedReason, "Queries wait for a valid period")
 		setCondition(&s.Conditions, gen, v1alpha1.BalancedCondition, metav1.ConditionUnknown,
@@ -151,6 +152,7 @@ func (r *SalesTargetReconciler) gather(ctx context.Context, st *v1alpha1.SalesTa
 	in := salesTargetInput{target: st}
 	loc, err := balance.LoadTimeZone(st.Spec.Period.TimeZone)
 	if err != nil {
+		in.tzErr = err
 		return in, nil
 	}
 	p := balance.CurrentPeriod(st.Spec.Period.Cadence, loc, now)

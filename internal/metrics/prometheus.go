@@ -34,7 +34,6 @@ const DefaultTimeout = 10 * time.Second
 
 // Prometheus answers instant PromQL queries.
 type Prometheus struct {
-	address string
 	timeout time.Duration
 	key     string
 	api     promv1.API
@@ -54,7 +53,6 @@ func NewPrometheus(address string, timeout time.Duration, auth Auth) (*Prometheu
 		return nil, newError(Misconfigured, "address %q: %v", address, err)
 	}
 	return &Prometheus{
-		address: address,
 		timeout: timeout,
 		key:     "prometheus|" + address + "|" + auth.fingerprint(),
 		api:     promv1.NewAPI(statusClient{c}),
