@@ -16,8 +16,6 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 K8S_VERSION="${K8S_VERSION:-v1.37.2}"
 ETCD_VERSION="${ETCD_VERSION:-v3.6.16}"
-# Staging modules are published as v0.<minor>.<patch> of the same release.
-STAGING_VERSION="v0.${K8S_VERSION#v1.}"
 
 dest="$TRUCE_CACHE/envtest/k8s-$K8S_VERSION-etcd-$ETCD_VERSION"
 
@@ -25,31 +23,6 @@ if [ "${1:-}" = "--print" ]; then
   printf '%s\n' "$dest"
   exit 0
 fi
-
-build_kubernetes() {
-  local out=$1 mod gomod
-  mod=$(new_build_module kubernetes)
-  log "Building kube-apiserver and kubectl $K8S_VERSION (cold: about 8 minutes on 2 cores)"
-  gomod=$(cd "$mod" && go mod download -json "k8s.io/kubernetes@$K8S_VERSION" |
-    sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
-  # k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces them
-  # with ./staging paths, which do not apply to a dependency; point each one
-  # at its published release instead.
-  sed -n 's#^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => ./staging/src/.*#\1#p' "$gomod" |
-    while read -r m; do
-      printf 'replace %s => %s %s\n' "$m" "$m" "$STAGING_VERSION" >>"$mod/go.mod"
-    done
-  (
-    cd "$mod"
-    go get "k8s.io/kubernetes/cmd/kube-apiserver@$K8S_VERSION" "k8s.io/kubernetes/cmd/kubectl@$K8S_VERSION" >/dev/null
-    local minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
-    local v=k8s.io/component-base/version
-    CGO_ENABLED=0 go build -trimpath -o "$out/" \
-      -ldflags "-s -w -X $v.gitVersion=$K8S_VERSION -X $v.gitMajor=1 -X $v.gitMinor=$minor -X $v.gitTreeState=clean" \
-      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl
-  )
-  rm -rf "$mod"
-}
 
 build_etcd() {
   local out=$1 mod
@@ -82,7 +55,8 @@ build() {
   mkdir -p "$TRUCE_CACHE/envtest"
   tmp=$(mktemp -d "$dest.tmp.XXXXXX")
   build_etcd "$tmp"
-  build_kubernetes "$tmp"
+  log "Building kube-apiserver and kubectl $K8S_VERSION (cold: about 8 minutes on 2 cores)"
+  build_kubernetes "$tmp" "$K8S_VERSION" kube-apiserver kubectl
   finish_build "$tmp" "$dest"
   log "Built the test control plane in $((SECONDS - start))s: $dest"
 }

@@ -44,3 +44,35 @@ finish_build() {
   rm -rf "$dest"
   mv "$tmp" "$dest"
 }
+
+# build_kubernetes OUT VERSION CMD...: builds the commands CMD (kube-apiserver,
+# kubectl, kube-scheduler, ...) of k8s.io/kubernetes at VERSION into OUT.
+# k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces them
+# with ./staging paths, which do not apply to a dependency; each one is pointed
+# at its published release (v0.<minor>.<patch> of the same release) instead.
+build_kubernetes() {
+  local out=$1 version=$2; shift 2
+  local staging="v0.${version#v1.}" mod gomod c
+  local pkgs=() gets=()
+  for c in "$@"; do
+    pkgs+=("k8s.io/kubernetes/cmd/$c")
+    gets+=("k8s.io/kubernetes/cmd/$c@$version")
+  done
+  mod=$(new_build_module kubernetes)
+  gomod=$(cd "$mod" && go mod download -json "k8s.io/kubernetes@$version" |
+    sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
+  sed -n 's#^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => ./staging/src/.*#\1#p' "$gomod" |
+    while read -r m; do
+      printf 'replace %s => %s %s\n' "$m" "$m" "$staging" >>"$mod/go.mod"
+    done
+  (
+    cd "$mod"
+    go get "${gets[@]}" >/dev/null
+    local minor=${version#v1.}; minor=${minor%%.*}
+    local v=k8s.io/component-base/version
+    CGO_ENABLED=0 go build -trimpath -o "$out/" \
+      -ldflags "-s -w -X $v.gitVersion=$version -X $v.gitMajor=1 -X $v.gitMinor=$minor -X $v.gitTreeState=clean" \
+      "${pkgs[@]}"
+  )
+  rm -rf "$mod"
+}

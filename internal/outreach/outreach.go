@@ -213,6 +213,12 @@ func (a *Actuator) createJob(ctx context.Context, camp *v1alpha1.Campaign, name 
 	}
 	job.Annotations[GenerationAnnotation] = strconv.FormatInt(camp.Generation, 10)
 	tmpl.Spec.DeepCopyInto(&job.Spec)
+	// The pods carry the campaign's label too, so they can be selected
+	// (kubectl, Prometheus relabelling, the funnel simulator) by campaign.
+	if job.Spec.Template.Labels == nil {
+		job.Spec.Template.Labels = map[string]string{}
+	}
+	job.Spec.Template.Labels[CampaignLabel] = camp.Name
 	setParallelism(job, n)
 	if err := controllerutil.SetControllerReference(camp, job, a.Scheme); err != nil {
 		return nil, err

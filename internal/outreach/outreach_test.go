@@ -147,6 +147,9 @@ func TestJobLifecycle(t *testing.T) {
 	if *j.Spec.Parallelism != 3 || *j.Spec.Suspend || j.Labels["app"] != "sequencer" || !metaOwnedBy(&j, camp) {
 		t.Fatalf("the Job is not the template at 3 workers owned by the campaign: %+v", j.ObjectMeta)
 	}
+	if got := j.Spec.Template.Labels; got[CampaignLabel] != camp.Name {
+		t.Fatalf("pod template labels %v, want %s=%s among them", got, CampaignLabel, camp.Name)
+	}
 
 	// A controller that restarted knows nothing and finds the same Job.
 	restarted := &Actuator{Client: k8s, Scheme: scheme}

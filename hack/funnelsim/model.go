@@ -1,0 +1,313 @@
+package main
+
+import (
+	"math"
+	"sync"
+	"time"
+)
+
+const week = 7 * 24 * time.Hour
+
+// Simulator is the funnel: running workers make graded leads, sales
+// accepts some into its backlog, works the backlog at its capacity and wins
+// a share of what it works. Everything is expected values, so a run is
+// deterministic given the workers it is told about.
+type Simulator struct {
+	mu        sync.Mutex
+	scenario  *Scenario
+	started   time.Time // real time
+	last      time.Time // real time of the last step
+	simulated time.Duration
+	campaigns []*campaignState
+	teams     map[string]*teamState
+	nextShock int
+	applied   []AppliedShock
+}
+
+// AppliedShock is a shock and the simulated time it arrived at.
+type AppliedShock struct {
+	Shock
+	// At is real time since the simulator started.
+	At time.Duration `json:"-"`
+	// SimulatedAt is simulated time since the simulator started.
+	SimulatedAt time.Duration `json:"-"`
+}
+
+type campaignState struct {
+	Campaign
+	workers int
+	total   [4]float64 // leads by grade since start
+	window  []sample
+}
+
+type sample struct {
+	end   time.Duration // simulated time at the end of the step
+	span  time.Duration // simulated length of the step
+	leads [4]float64
+}
+
+type teamState struct {
+	Team
+	accepted, rejected, worked, deals, revenue float64 // since start
+	backlog                                    [4]float64
+}
+
+// NewSimulator starts a simulation of the scenario at real time now.
+func NewSimulator(sc *Scenario, now time.Time) *Simulator {
+	s := &Simulator{scenario: sc, started: now, last: now, teams: map[string]*teamState{}}
+	for _, t := range sc.Teams {
+		ts := &teamState{Team: t}
+		ts.AcceptPercent, ts.WinPercent = copyMix(t.AcceptPercent), copyMix(t.WinPercent)
+		// The opening backlog is spread like an even mix.
+		for i := range ts.backlog {
+			ts.backlog[i] = t.OpenLeads / float64(len(Grades))
+		}
+		s.teams[t.Name] = ts
+	}
+	for _, c := range sc.Campaigns {
+		cs := &campaignState{Campaign: c}
+		cs.Grades = copyMix(c.Grades)
+		s.campaigns = append(s.campaigns, cs)
+	}
+	return s
+}
+
+// Due returns the timed shocks whose time has come by real time now, in
+// order, and marks them taken; the caller applies them.
+func (s *Simulator) Due(now time.Time) []Shock {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var due []Shock
+	for s.nextShock < len(s.scenario.Shocks) && now.Sub(s.started) >= s.scenario.Shocks[s.nextShock].At.Duration {
+		due = append(due, s.scenario.Shocks[s.nextShock].Shock)
+		s.nextShock++
+	}
+	return due
+}
+
+// Apply makes a shock take effect at real time now.
+func (s *Simulator) Apply(sh Shock, now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.campaign(sh.Campaign); c != nil {
+		if sh.LeadsPerWorkerPerWeek != nil {
+			c.LeadsPerWorkerPerWeek = *sh.LeadsPerWorkerPerWeek
+		}
+		if sh.Grades != nil {
+			c.Grades = copyMix(sh.Grades)
+		}
+	}
+	if t := s.teams[sh.Team]; t != nil {
+		if sh.Reps != nil {
+			t.Reps = *sh.Reps
+		}
+		for g, v := range sh.WinPercent {
+			t.WinPercent[g] = v
+		}
+	}
+	s.applied = append(s.applied, AppliedShock{Shock: sh, At: now.Sub(s.started), SimulatedAt: s.simulated})
+}
+
+// Step advances the simulation to real time now, with workers[campaign]
+// running since the previous step.
+func (s *Simulator) Step(now time.Time, workers map[string]int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	dt := now.Sub(s.last)
+	if dt <= 0 {
+		return
+	}
+	s.last = now
+	span := time.Duration(float64(dt) * s.scenario.Speed)
+	s.simulated += span
+	weeks := float64(span) / float64(week)
+
+	arrivals := map[string]*[4]float64{}
+	for _, c := range s.campaigns {
+		c.workers = workers[c.Name]
+		produced := float64(c.workers) * c.LeadsPerWorkerPerWeek * weeks
+		mix := c.Grades.normalised()
+		smp := sample{end: s.simulated, span: span}
+		for i, g := range Grades {
+			smp.leads[i] = produced * mix[g]
+			c.total[i] += smp.leads[i]
+		}
+		c.window = append(c.window, smp)
+		// Keep the samples that overlap the rate window.
+		cut := 0
+		for cut < len(c.window) && c.window[cut].end <= s.simulated-s.scenario.RateWindow.Duration {
+			cut++
+		}
+		c.window = c.window[cut:]
+		if arrivals[c.Team] == nil {
+			arrivals[c.Team] = &[4]float64{}
+		}
+		for i := range smp.leads {
+			arrivals[c.Team][i] += smp.leads[i]
+		}
+	}
+
+	for _, t := range s.scenario.Teams {
+		ts := s.teams[t.Name]
+		if in := arrivals[t.Name]; in != nil {
+			for i, g := range Grades {
+				a := in[i] * ts.AcceptPercent[g] / 100
+				ts.backlog[i] += a
+				ts.accepted += a
+				ts.rejected += in[i] - a
+			}
+		}
+		open := sum(ts.backlog)
+		work := math.Min(open, ts.Reps*ts.LeadsPerRepPerWeek*weeks)
+		if open <= 0 || work <= 0 {
+			continue
+		}
+		for i, g := range Grades {
+			w := ts.backlog[i] * work / open
+			ts.backlog[i] -= w
+			won := w * ts.WinPercent[g] / 100
+			ts.deals += won
+			ts.revenue += won * ts.DealSize
+		}
+		ts.worked += work
+	}
+}
+
+// Snapshot is the simulator's state, as served.
+type Snapshot struct {
+	// SimulatedSeconds is simulated time since the start; Speed how many
+	// simulated seconds pass per real second.
+	SimulatedSeconds float64                     `json:"simulatedSeconds"`
+	Speed            float64                     `json:"speed"`
+	Campaigns        map[string]CampaignSnapshot `json:"campaigns"`
+	Teams            map[string]TeamSnapshot     `json:"teams"`
+	Shocks           []ShockSnapshot             `json:"shocks"`
+}
+
+// CampaignSnapshot is one campaign. Rates are per simulated week, over the
+// scenario's rate window.
+type CampaignSnapshot struct {
+	Team                  string             `json:"team"`
+	Workers               int                `json:"workers"`
+	LeadsPerWeek          float64            `json:"leadsPerWeek"`
+	QualifiedLeadsPerWeek float64            `json:"qualifiedLeadsPerWeek"`
+	GradesPerWeek         map[string]float64 `json:"gradesPerWeek"`
+	LeadsTotal            map[string]float64 `json:"leadsTotal"`
+}
+
+// TeamSnapshot is one team's period: what was booked before the start plus
+// what the simulation added.
+type TeamSnapshot struct {
+	Reps               float64 `json:"reps"`
+	CapacityPerWeek    float64 `json:"capacityPerWeek"`
+	OpenLeads          float64 `json:"openLeads"`
+	AcceptedLeads      float64 `json:"acceptedLeads"`
+	RejectedLeads      float64 `json:"rejectedLeads"`
+	WorkedLeads        float64 `json:"workedLeads"`
+	ClosedWonDeals     float64 `json:"closedWonDeals"`
+	ClosedWonRevenue   float64 `json:"closedWonRevenue"`
+	WinPercentObserved float64 `json:"winPercentObserved"`
+}
+
+// ShockSnapshot is an applied shock.
+type ShockSnapshot struct {
+	Shock
+	AtSeconds          float64 `json:"atSeconds"`
+	SimulatedAtSeconds float64 `json:"simulatedAtSeconds"`
+}
+
+// Snapshot returns the current state, rounded to hundredths.
+func (s *Simulator) Snapshot() Snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := Snapshot{
+		SimulatedSeconds: round(s.simulated.Seconds()),
+		Speed:            s.scenario.Speed,
+		Campaigns:        map[string]CampaignSnapshot{},
+		Teams:            map[string]TeamSnapshot{},
+		Shocks:           []ShockSnapshot{},
+	}
+	for _, c := range s.campaigns {
+		rate := s.rate(c)
+		cs := CampaignSnapshot{Team: c.Team, Workers: c.workers, GradesPerWeek: map[string]float64{}, LeadsTotal: map[string]float64{}}
+		for i, g := range Grades {
+			cs.GradesPerWeek[g] = round(rate[i])
+			cs.LeadsTotal[g] = round(c.total[i])
+			cs.LeadsPerWeek += rate[i]
+		}
+		cs.QualifiedLeadsPerWeek = round(rate[0] + rate[1])
+		cs.LeadsPerWeek = round(cs.LeadsPerWeek)
+		out.Campaigns[c.Name] = cs
+	}
+	for name, t := range s.teams {
+		ts := TeamSnapshot{
+			Reps:             t.Reps,
+			CapacityPerWeek:  round(t.Reps * t.LeadsPerRepPerWeek),
+			OpenLeads:        round(sum(t.backlog)),
+			AcceptedLeads:    round(t.Booked.AcceptedLeads + t.accepted),
+			RejectedLeads:    round(t.rejected),
+			WorkedLeads:      round(t.worked),
+			ClosedWonDeals:   round(t.Booked.Deals + t.deals),
+			ClosedWonRevenue: round(t.Booked.Revenue + t.revenue),
+		}
+		if ts.AcceptedLeads > 0 {
+			ts.WinPercentObserved = round(100 * ts.ClosedWonDeals / ts.AcceptedLeads)
+		}
+		out.Teams[name] = ts
+	}
+	for _, a := range s.applied {
+		out.Shocks = append(out.Shocks, ShockSnapshot{Shock: a.Shock, AtSeconds: round(a.At.Seconds()), SimulatedAtSeconds: round(a.SimulatedAt.Seconds())})
+	}
+	return out
+}
+
+// rate is the campaign's leads per simulated week by grade, over the rate
+// window (or the time simulated so far, while that is shorter).
+func (s *Simulator) rate(c *campaignState) [4]float64 {
+	var out [4]float64
+	from := s.simulated - s.scenario.RateWindow.Duration
+	if from < 0 {
+		from = 0
+	}
+	span := s.simulated - from
+	if span <= 0 {
+		return out
+	}
+	for _, smp := range c.window {
+		// The part of the step inside the window counts, pro rata.
+		start := smp.end - smp.span
+		overlap := smp.end - max(start, from)
+		if overlap <= 0 || smp.span <= 0 {
+			continue
+		}
+		f := float64(overlap) / float64(smp.span)
+		for i := range out {
+			out[i] += smp.leads[i] * f
+		}
+	}
+	for i := range out {
+		out[i] = out[i] / float64(span) * float64(week)
+	}
+	return out
+}
+
+func (s *Simulator) campaign(name string) *campaignState {
+	for _, c := range s.campaigns {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func sum(v [4]float64) float64 { return v[0] + v[1] + v[2] + v[3] }
+
+func round(v float64) float64 { return math.Round(v*100) / 100 }
+
+func copyMix(m Mix) Mix {
+	out := Mix{}
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,263 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/yaml"
+)
+
+// Grades are the lead grades the simulator produces, best first. A and B
+// leads count as qualified.
+var Grades = []string{"A", "B", "C", "D"}
+
+// Mix is a share per grade, in percent; it need not add up to 100 (it is
+// normalised).
+type Mix map[string]float64
+
+// Scenario is what the simulator plays: the campaigns that make leads, the
+// sales teams that work them, and the shocks that arrive over time.
+type Scenario struct {
+	// Speed is how many simulated seconds pass per real second; 1 when zero.
+	// Yields and capacities are per simulated week.
+	Speed float64 `json:"speed,omitempty"`
+	// RateWindow is the simulated time over which leads per week are
+	// measured (leads in the window, scaled to a week); 6h when empty.
+	RateWindow metav1.Duration `json:"rateWindow,omitempty"`
+	// Namespace is where the campaigns' pods run; "default" when empty.
+	Namespace string       `json:"namespace,omitempty"`
+	Campaigns []Campaign   `json:"campaigns"`
+	Teams     []Team       `json:"teams"`
+	Shocks    []TimedShock `json:"shocks,omitempty"`
+}
+
+// Campaign turns the worker-time of its running pods into leads.
+type Campaign struct {
+	Name string `json:"name"`
+	// Selector picks the campaign's worker pods; by default the label truce
+	// puts on the pods of a campaign's Jobs, revops.truce.dev/campaign=<name>.
+	Selector string `json:"selector,omitempty"`
+	// Team is the sales team its leads go to.
+	Team string `json:"team"`
+	// LeadsPerWorkerPerWeek is what one running worker produces per
+	// simulated week.
+	LeadsPerWorkerPerWeek float64 `json:"leadsPerWorkerPerWeek"`
+	// Grades is the quality mix of its leads.
+	Grades Mix `json:"grades"`
+}
+
+// Team accepts leads, works them at its capacity and wins some.
+type Team struct {
+	Name string `json:"name"`
+	// Reps times LeadsPerRepPerWeek is how many leads the team works a week.
+	Reps               float64 `json:"reps"`
+	LeadsPerRepPerWeek float64 `json:"leadsPerRepPerWeek"`
+	// AcceptPercent is the share of each grade sales accepts.
+	AcceptPercent Mix `json:"acceptPercent"`
+	// WinPercent is the share of each grade's worked leads that is won.
+	WinPercent Mix `json:"winPercent"`
+	// DealSize is the revenue of a won deal.
+	DealSize float64 `json:"dealSize"`
+	// Booked is what the team had won and accepted this period before the
+	// simulation started; OpenLeads its backlog then.
+	Booked    Booked  `json:"booked,omitempty"`
+	OpenLeads float64 `json:"openLeads,omitempty"`
+	// SalesTarget, when set, is the SalesTarget whose spec.capacity.reps a
+	// shock that changes Reps also updates, as sales ops would.
+	SalesTarget string `json:"salesTarget,omitempty"`
+}
+
+// Booked is a team's period so far.
+type Booked struct {
+	Revenue       float64 `json:"revenue,omitempty"`
+	Deals         float64 `json:"deals,omitempty"`
+	AcceptedLeads float64 `json:"acceptedLeads,omitempty"`
+}
+
+// Shock changes a campaign or a team.
+type Shock struct {
+	// Description says what happened, for the log and the live view.
+	Description string `json:"description,omitempty"`
+	// Campaign and its new yield and/or quality mix (a channel surges or
+	// its quality drops).
+	Campaign              string   `json:"campaign,omitempty"`
+	LeadsPerWorkerPerWeek *float64 `json:"leadsPerWorkerPerWeek,omitempty"`
+	Grades                Mix      `json:"grades,omitempty"`
+	// Team and its new headcount (a rep leaves) or win rates.
+	Team       string   `json:"team,omitempty"`
+	Reps       *float64 `json:"reps,omitempty"`
+	WinPercent Mix      `json:"winPercent,omitempty"`
+}
+
+// TimedShock is a Shock that arrives At after the simulator starts, in
+// real time.
+type TimedShock struct {
+	At    metav1.Duration `json:"at"`
+	Shock `json:",inline"`
+}
+
+// LoadScenario reads and validates a scenario file.
+func LoadScenario(path string) (*Scenario, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseScenario(data)
+}
+
+// ParseScenario parses and validates a scenario, filling in defaults.
+func ParseScenario(data []byte) (*Scenario, error) {
+	s := &Scenario{}
+	if err := yaml.UnmarshalStrict(data, s); err != nil {
+		return nil, fmt.Errorf("parsing the scenario: %w", err)
+	}
+	if s.Speed == 0 {
+		s.Speed = 1
+	}
+	if s.RateWindow.Duration == 0 {
+		s.RateWindow.Duration = 6 * time.Hour
+	}
+	if s.Namespace == "" {
+		s.Namespace = metav1.NamespaceDefault
+	}
+	return s, s.validate()
+}
+
+func (s *Scenario) validate() error {
+	var errs []error
+	if s.Speed < 0 {
+		errs = append(errs, fmt.Errorf("speed: must be positive, not %g", s.Speed))
+	}
+	if s.RateWindow.Duration < 0 {
+		errs = append(errs, fmt.Errorf("rateWindow: must be positive, not %s", s.RateWindow.Duration))
+	}
+	teams := map[string]bool{}
+	for i, t := range s.Teams {
+		f := fmt.Sprintf("teams[%d]", i)
+		if t.Name == "" {
+			errs = append(errs, fmt.Errorf("%s.name: required", f))
+		}
+		if teams[t.Name] {
+			errs = append(errs, fmt.Errorf("%s.name: %q appears twice", f, t.Name))
+		}
+		teams[t.Name] = true
+		if t.Reps < 0 || t.LeadsPerRepPerWeek < 0 || t.DealSize < 0 || t.OpenLeads < 0 {
+			errs = append(errs, fmt.Errorf("%s: reps, leadsPerRepPerWeek, dealSize and openLeads must not be negative", f))
+		}
+		errs = append(errs, validatePercent(f+".acceptPercent", t.AcceptPercent, true)...)
+		errs = append(errs, validatePercent(f+".winPercent", t.WinPercent, true)...)
+	}
+	campaigns := map[string]bool{}
+	for i, c := range s.Campaigns {
+		f := fmt.Sprintf("campaigns[%d]", i)
+		if c.Name == "" {
+			errs = append(errs, fmt.Errorf("%s.name: required", f))
+		}
+		if campaigns[c.Name] {
+			errs = append(errs, fmt.Errorf("%s.name: %q appears twice", f, c.Name))
+		}
+		campaigns[c.Name] = true
+		if !teams[c.Team] {
+			errs = append(errs, fmt.Errorf("%s.team: no team named %q", f, c.Team))
+		}
+		if c.LeadsPerWorkerPerWeek < 0 {
+			errs = append(errs, fmt.Errorf("%s.leadsPerWorkerPerWeek: must not be negative", f))
+		}
+		if _, err := labels.Parse(c.selector()); err != nil {
+			errs = append(errs, fmt.Errorf("%s.selector: %w", f, err))
+		}
+		errs = append(errs, validatePercent(f+".grades", c.Grades, false)...)
+	}
+	for i, sh := range s.Shocks {
+		f := fmt.Sprintf("shocks[%d]", i)
+		if sh.At.Duration < 0 {
+			errs = append(errs, fmt.Errorf("%s.at: must not be negative", f))
+		}
+		if err := sh.Shock.validate(campaigns, teams); err != nil {
+			errs = append(errs, fmt.Errorf("%s.%w", f, err))
+		}
+	}
+	sort.SliceStable(s.Shocks, func(i, j int) bool { return s.Shocks[i].At.Duration < s.Shocks[j].At.Duration })
+	return errors.Join(errs...)
+}
+
+func (sh *Shock) validate(campaigns, teams map[string]bool) error {
+	var errs []error
+	switch {
+	case sh.Campaign == "" && sh.Team == "":
+		errs = append(errs, errors.New("campaign or team: one is required"))
+	case sh.Campaign != "" && !campaigns[sh.Campaign]:
+		errs = append(errs, fmt.Errorf("campaign: no campaign named %q", sh.Campaign))
+	case sh.Team != "" && !teams[sh.Team]:
+		errs = append(errs, fmt.Errorf("team: no team named %q", sh.Team))
+	}
+	if sh.LeadsPerWorkerPerWeek != nil && *sh.LeadsPerWorkerPerWeek < 0 {
+		errs = append(errs, errors.New("leadsPerWorkerPerWeek: must not be negative"))
+	}
+	if sh.Reps != nil && *sh.Reps < 0 {
+		errs = append(errs, errors.New("reps: must not be negative"))
+	}
+	if sh.Grades != nil {
+		errs = append(errs, validatePercent("grades", sh.Grades, false)...)
+	}
+	errs = append(errs, validatePercent("winPercent", sh.WinPercent, true)...)
+	return errors.Join(errs...)
+}
+
+func validatePercent(field string, m Mix, capped bool) []error {
+	var errs []error
+	total := 0.0
+	for g, v := range m {
+		if !isGrade(g) {
+			errs = append(errs, fmt.Errorf("%s: unknown grade %q (grades are %s)", field, g, strings.Join(Grades, ", ")))
+		}
+		if v < 0 || (capped && v > 100) {
+			errs = append(errs, fmt.Errorf("%s.%s: %g is not a percentage", field, g, v))
+		}
+		total += v
+	}
+	if !capped && len(m) > 0 && total == 0 {
+		errs = append(errs, fmt.Errorf("%s: the shares add up to zero", field))
+	}
+	if !capped && m == nil {
+		errs = append(errs, fmt.Errorf("%s: required", field))
+	}
+	return errs
+}
+
+func isGrade(g string) bool {
+	for _, x := range Grades {
+		if x == g {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Campaign) selector() string {
+	if c.Selector != "" {
+		return c.Selector
+	}
+	return "revops.truce.dev/campaign=" + c.Name
+}
+
+// normalised returns the mix as fractions that add up to one.
+func (m Mix) normalised() map[string]float64 {
+	total := 0.0
+	for _, v := range m {
+		total += v
+	}
+	out := map[string]float64{}
+	for g, v := range m {
+		if total > 0 {
+			out[g] = v / total
+		}
+	}
+	return out
+}
