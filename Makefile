@@ -15,6 +15,9 @@ KUSTOMIZE ?= $(LOCALBIN)/kustomize-$(KUSTOMIZE_VERSION)
 ENVTEST_ASSETS = $(shell hack/envtest-assets.sh --print)
 # Prometheus for the metrics tests, built from source by hack/prometheus.sh.
 PROMETHEUS_BIN = $(shell hack/prometheus.sh --print)
+# The local cluster's binaries (kube-controller-manager, kube-scheduler, kwok,
+# plus the control plane above), built from source by hack/cluster-assets.sh.
+CLUSTER_ASSETS = $(shell hack/cluster-assets.sh --print)
 # kubectl on PATH if there is one, else the one built with the control plane.
 KUBECTL ?= $(shell command -v kubectl 2>/dev/null || echo $(LOCALBIN)/kubectl)
 
@@ -72,6 +75,29 @@ prometheus: ## Build Prometheus for the metrics tests if it is not cached.
 .PHONY: test
 test: manifests generate fmt vet envtest prometheus ## Run every test against a real kube-apiserver, etcd and Prometheus.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" TRUCE_PROMETHEUS="$(PROMETHEUS_BIN)" go test ./... -race -coverprofile cover.out
+
+.PHONY: cluster-assets
+cluster-assets: ## Build the local cluster (kube-controller-manager, kube-scheduler, kwok) if it is not cached.
+	hack/cluster-assets.sh >/dev/null
+
+.PHONY: test-e2e
+test-e2e: manifests generate cluster-assets ## Run the end-to-end tests on a local cluster (kwok nodes, real kubectl, the truce binary, the funnel simulator).
+	go build -o $(LOCALBIN)/truce .
+	go build -o $(LOCALBIN)/funnelsim ./hack/funnelsim
+	TRUCE_CLUSTER_ASSETS="$(CLUSTER_ASSETS)" TRUCE_BIN="$(LOCALBIN)/truce" FUNNELSIM_BIN="$(LOCALBIN)/funnelsim" \
+		go test -tags e2e ./test/e2e/ -v -count=1 -timeout 30m -ginkgo.v
+
+##@ Demo
+
+.PHONY: demo
+demo: manifests generate cluster-assets ## Run truce on a local cluster against the funnel simulator, with a live view; Ctrl-C stops it.
+	go build -o $(LOCALBIN)/truce .
+	go build -o $(LOCALBIN)/funnelsim ./hack/funnelsim
+	go run ./hack/demo --bin-dir "$(CLUSTER_ASSETS)" --truce $(LOCALBIN)/truce --funnelsim $(LOCALBIN)/funnelsim $(ARGS)
+
+.PHONY: local-cluster
+local-cluster: cluster-assets ## Run just the local cluster until Ctrl-C; its kubeconfig is tmp/local-cluster/kubeconfig.
+	go run ./hack/local-cluster --bin-dir "$(CLUSTER_ASSETS)" --dir tmp/local-cluster
 
 ##@ Build
 

@@ -164,7 +164,7 @@ func (r *CampaignReconciler) scale(ctx context.Context, camp *v1alpha1.Campaign,
 	}
 	now := r.Clock.Now()
 	hist := r.memory.get(key)
-	d := decideScale(camp, in, hist, now)
+	d := decideScale(camp, in, &hist, now)
 	hist.recommendations = d.History
 	state := in.workload
 	needsJob := camp.Spec.Outreach.JobTemplate != nil && state.ActiveJob == ""

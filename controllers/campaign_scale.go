@@ -44,6 +44,29 @@ type scaleMemory struct {
 type scaleHistory struct {
 	recommendations []balance.Recommendation
 	changes         []balance.Change
+	// reading is the leads value last read and the workers that were
+	// running when it was first seen.
+	reading *leadsReading
+}
+
+// leadsReading pairs a leads value with the workers that produced it. A
+// reconcile between polls (an owned Job changed, often because this
+// controller just scaled it) gets the same cached value back; dividing it
+// by the new parallelism would read the yield low and ask for more workers
+// again and again within one interval.
+type leadsReading struct {
+	leads   float64
+	workers int32
+}
+
+// observe records the leads read now, keeping the worker count of an
+// earlier reading of the same value, and returns the workers to divide it
+// by.
+func (h *scaleHistory) observe(leads float64, workers int32) int32 {
+	if h.reading == nil || h.reading.leads != leads {
+		h.reading = &leadsReading{leads: leads, workers: workers}
+	}
+	return h.reading.workers
 }
 
 func (s *scaleMemory) get(k types.NamespacedName) scaleHistory {
@@ -84,11 +107,13 @@ func allocationOf(camp *v1alpha1.Campaign, target *v1alpha1.SalesTarget) *float6
 
 // decideScale sets the campaign's yield, allocation and desired
 // parallelism in status and returns the decision.
-func decideScale(camp *v1alpha1.Campaign, in campaignInput, hist scaleHistory, now time.Time) balance.ScaleDecision {
+func decideScale(camp *v1alpha1.Campaign, in campaignInput, hist *scaleHistory, now time.Time) balance.ScaleDecision {
 	s := &camp.Status
 	var leads *float64
+	workers := in.workload.Parallelism
 	if v, ok := in.observed.values["leads"]; ok {
 		leads = &v
+		workers = hist.observe(v, in.workload.Parallelism)
 	}
 	var prev *float64
 	if s.YieldPerWorker != nil {
@@ -96,7 +121,7 @@ func decideScale(camp *v1alpha1.Campaign, in campaignInput, hist scaleHistory, n
 		prev = &p
 	}
 	plan := camp.Spec.Outreach.LeadsPerWorkerPerWeek.AsApproximateFloat64()
-	yield, _ := balance.Yield(leads, in.workload.Parallelism, prev, plan)
+	yield, _ := balance.Yield(leads, workers, prev, plan)
 	y := balance.Quantity(math.Round(yield*100) / 100)
 	s.YieldPerWorker = &y
 

@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -79,16 +80,20 @@ type Cluster struct {
 
 	opts     Options
 	mu       sync.Mutex
-	procs    []*process
+	procs    []*Process
 	stopOnce sync.Once
 }
 
-type process struct {
+// Process is a program the cluster started.
+type Process struct {
 	name string
 	cmd  *exec.Cmd
 	done chan struct{}
 	err  error
-	log  string
+	// stopping is set once Stop was asked for, so the exit is expected.
+	stopping atomic.Bool
+	// Log is the path of the process's log.
+	Log string
 }
 
 // Start starts the cluster and returns once its nodes are Ready, untainted
@@ -237,15 +242,19 @@ func (c *Cluster) Stop() {
 	})
 }
 
-// Exited names the first component that exited on its own, for callers
-// that watch the cluster's health; nil while all of them run.
+// Exited names the first process (component or program started with Run)
+// that exited without being stopped, for callers that watch the cluster's
+// health; nil while all of them run.
 func (c *Cluster) Exited() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, p := range c.procs {
+		if p.stopping.Load() {
+			continue
+		}
 		select {
 		case <-p.done:
-			return fmt.Errorf("%s exited: %v (log: %s)", p.name, p.err, p.log)
+			return fmt.Errorf("%s exited: %v (log: %s)", p.name, p.err, p.Log)
 		default:
 		}
 	}
@@ -258,22 +267,32 @@ func (c *Cluster) logf(format string, args ...any) {
 	}
 }
 
-// run starts a component in its own process group, logging to
-// logs/<name>.log. The child is sent SIGTERM should this process die first.
+// run starts one of the cluster's components from BinDir.
 func (c *Cluster) run(name string, args ...string) error {
+	_, err := c.Run(name, filepath.Join(c.opts.BinDir, name), args...)
+	return err
+}
+
+// Run starts a program alongside the cluster (a controller, a simulator)
+// with KUBECONFIG pointing at the cluster, in its own process group and
+// logging to logs/<name>.log (appended to, so a restart keeps the earlier
+// run's log). Stop stops it with the cluster, before the cluster's own
+// components; the child is sent SIGTERM should this process die first.
+func (c *Cluster) Run(name, path string, args ...string) (*Process, error) {
 	logPath := filepath.Join(c.Dir, "logs", name+".log")
-	f, err := os.Create(logPath)
+	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	cmd := exec.Command(filepath.Join(c.opts.BinDir, name), args...)
+	cmd := exec.Command(path, args...)
 	cmd.Stdout, cmd.Stderr = f, f
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+c.Kubeconfig)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		f.Close()
-		return fmt.Errorf("starting %s: %w", name, err)
+		return nil, fmt.Errorf("starting %s: %w", name, err)
 	}
-	p := &process{name: name, cmd: cmd, done: make(chan struct{}), log: logPath}
+	p := &Process{name: name, cmd: cmd, done: make(chan struct{}), Log: logPath}
 	go func() {
 		p.err = cmd.Wait()
 		f.Close()
@@ -283,10 +302,20 @@ func (c *Cluster) run(name string, args ...string) error {
 	c.procs = append(c.procs, p)
 	c.mu.Unlock()
 	c.logf("Started %s (pid %d, log %s)", name, cmd.Process.Pid, logPath)
-	return nil
+	return p, nil
 }
 
-func (p *process) stop(grace time.Duration) {
+// Stop sends the process SIGTERM and waits for it to exit, killing it
+// after grace. It returns at once if the process has exited.
+func (p *Process) Stop(grace time.Duration) {
+	p.stop(grace)
+}
+
+// Done is closed when the process has exited.
+func (p *Process) Done() <-chan struct{} { return p.done }
+
+func (p *Process) stop(grace time.Duration) {
+	p.stopping.Store(true)
 	select {
 	case <-p.done:
 		return
@@ -328,12 +357,12 @@ func (c *Cluster) logTails() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, p := range c.procs {
-		data, _ := os.ReadFile(p.log)
+		data, _ := os.ReadFile(p.Log)
 		lines := strings.Split(strings.TrimSpace(string(data)), "\n")
 		if len(lines) > 10 {
 			lines = lines[len(lines)-10:]
 		}
-		fmt.Fprintf(&b, "\n--- %s (%s):\n%s", p.name, p.log, strings.Join(lines, "\n"))
+		fmt.Fprintf(&b, "\n--- %s (%s):\n%s", p.name, p.Log, strings.Join(lines, "\n"))
 	}
 	return b.String()
 }
@@ -439,4 +468,25 @@ func freePorts(n int) ([]int, error) {
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
 	return ports, nil
+}
+
+// Kubectl runs the kubectl built with the cluster against it and returns
+// its combined output; the error quotes the output.
+func (c *Cluster) Kubectl(ctx context.Context, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, filepath.Join(c.opts.BinDir, "kubectl"), append([]string{"--kubeconfig=" + c.Kubeconfig}, args...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return string(out), fmt.Errorf("kubectl %s: %w: %s", strings.Join(args, " "), err, bytes.TrimSpace(out))
+	}
+	return string(out), nil
+}
+
+// FreePort returns a port free on loopback right now, for a program run
+// alongside the cluster.
+func FreePort() (int, error) {
+	ports, err := freePorts(1)
+	if err != nil {
+		return 0, err
+	}
+	return ports[0], nil
 }

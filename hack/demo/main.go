@@ -1,0 +1,162 @@
+// Command demo shows truce working on a local cluster, in one command
+// (`make demo`): it starts the local cluster (kwok's simulated nodes run the
+// outreach pods), installs the CRDs, applies config/demo, starts the funnel
+// simulator and the controller, and redraws a live view of supply, demand,
+// parallelism and conditions as the scenario's shocks arrive. Ctrl-C stops
+// everything it started.
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/truce-dev/truce/api/v1alpha1"
+	"github.com/truce-dev/truce/test/localcluster"
+)
+
+func main() {
+	var (
+		opts                                          localcluster.Options
+		truce, funnelsim, scenario, manifests, crds string
+		refresh, duration                             time.Duration
+	)
+	flag.StringVar(&opts.BinDir, "bin-dir", "", "The directory hack/cluster-assets.sh prints.")
+	flag.StringVar(&opts.Dir, "dir", "tmp/demo", "Where the cluster keeps its state, logs and kubeconfig; emptied first.")
+	flag.StringVar(&truce, "truce", "bin/truce", "The controller binary.")
+	flag.StringVar(&funnelsim, "funnelsim", "bin/funnelsim", "The funnel simulator binary.")
+	flag.StringVar(&scenario, "scenario", "hack/funnelsim/scenarios/demo.yaml", "The simulator's scenario.")
+	flag.StringVar(&manifests, "manifests", "config/demo", "The SalesTarget and Campaigns to apply.")
+	flag.StringVar(&crds, "crds", "config/crd/bases", "truce's CRDs.")
+	flag.DurationVar(&refresh, "refresh", 2*time.Second, "How often the view is redrawn.")
+	flag.DurationVar(&duration, "duration", 0, "Stop by itself after this long; 0 runs until Ctrl-C.")
+	flag.Parse()
+	if opts.BinDir == "" {
+		fmt.Fprintln(os.Stderr, "--bin-dir is required: pass the directory hack/cluster-assets.sh prints")
+		os.Exit(2)
+	}
+	opts.Log = os.Stderr
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, duration)
+		defer cancel()
+	}
+	if err := run(ctx, opts, truce, funnelsim, scenario, manifests, crds, refresh); err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, opts localcluster.Options, truce, funnelsim, scenario, manifests, crds string, refresh time.Duration) error {
+	c, err := localcluster.Start(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer c.Stop()
+
+	step := func(what string, args ...string) error {
+		fmt.Fprintf(os.Stderr, "%s: kubectl %v\n", what, args)
+		_, err := c.Kubectl(ctx, args...)
+		return err
+	}
+	if err := step("Installing the CRDs", "apply", "--server-side", "-f", crds); err != nil {
+		return err
+	}
+	if err := step("Waiting for the CRDs", "wait", "--for=condition=Established", "--timeout=60s",
+		"crd/campaigns.revops.truce.dev", "crd/salestargets.revops.truce.dev"); err != nil {
+		return err
+	}
+	if err := step("Applying "+manifests, "apply", "--server-side", "-k", manifests); err != nil {
+		return err
+	}
+
+	simPort, err := localcluster.FreePort()
+	if err != nil {
+		return err
+	}
+	simAddr := "127.0.0.1:" + strconv.Itoa(simPort)
+	if _, err := c.Run("funnelsim", funnelsim, "--scenario="+scenario, "--listen="+simAddr); err != nil {
+		return err
+	}
+	metricsPort, err := localcluster.FreePort()
+	if err != nil {
+		return err
+	}
+	probePort, err := localcluster.FreePort()
+	if err != nil {
+		return err
+	}
+	if _, err := c.Run("truce", truce,
+		"--metrics-url=http://"+simAddr+"/funnel",
+		"--metrics-bind-address=127.0.0.1:"+strconv.Itoa(metricsPort),
+		"--health-probe-bind-address=127.0.0.1:"+strconv.Itoa(probePort),
+	); err != nil {
+		return err
+	}
+
+	scheme := runtime.NewScheme()
+	_ = clientgoscheme.AddToScheme(scheme)
+	_ = v1alpha1.AddToScheme(scheme)
+	k8s, err := client.New(c.Config, client.Options{Scheme: scheme})
+	if err != nil {
+		return err
+	}
+	kubeconfig, _ := filepath.Rel(mustGetwd(), c.Kubeconfig)
+	v := &view{
+		k8s: k8s, namespace: "default", funnelURL: "http://" + simAddr + "/funnel", started: time.Now(),
+		header: fmt.Sprintf("truce demo | KUBECONFIG=%s | funnel http://%s/funnel | truce metrics http://127.0.0.1:%d/metrics | logs %s | Ctrl-C stops",
+			kubeconfig, simAddr, metricsPort, filepath.Join(c.Dir, "logs")),
+	}
+	tty := term.IsTerminal(int(os.Stdout.Fd()))
+	if !tty {
+		// A log, not a screen: draw less often.
+		refresh = max(refresh, 15*time.Second)
+	}
+	t := time.NewTicker(refresh)
+	defer t.Stop()
+	for {
+		var buf bytes.Buffer
+		if err := v.render(ctx, &buf); err != nil && ctx.Err() == nil {
+			fmt.Fprintf(&buf, "reading the cluster: %v\n", err)
+		}
+		if tty {
+			// Home the cursor and clear the screen, then draw.
+			fmt.Print("\x1b[H\x1b[2J")
+		} else {
+			fmt.Println("----")
+		}
+		_, _ = os.Stdout.Write(buf.Bytes())
+		if err := c.Exited(); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(os.Stderr, "\nStopping truce, the simulator and the cluster")
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+func mustGetwd() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "."
+	}
+	return wd
+}

@@ -1,0 +1,195 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/truce-dev/truce/api/v1alpha1"
+)
+
+const (
+	ns       = "default"
+	target   = "e2e-team"
+	campaign = "e2e-outreach"
+	// The loop's answers need a few polling intervals (5 s) plus the time
+	// the Job controller, the scheduler and kwok take to move pods.
+	settle = 3 * time.Minute
+)
+
+var _ = Describe("truce on a local cluster", Ordered, func() {
+	It("settles a lead shortfall to within tolerance", func() {
+		start := time.Now()
+		kubectl("apply", "-f", "testdata/salestarget.yaml", "-f", "testdata/campaign.yaml")
+
+		By("scaling the Job from 1 worker to the 10 that 100 leads/wk need at 10 each")
+		Eventually(loop).WithArguments(int32(10)).WithTimeout(settle).WithPolling(time.Second).Should(Succeed())
+
+		By("having flagged the shortfall on the way")
+		Expect(events(target, v1alpha1.LeadShortfallReason, start)).To(BeNumerically(">", 0))
+		Expect(events(campaign, "Scaled", start)).To(BeNumerically(">", 0))
+		GinkgoWriter.Printf("settled from a shortfall in %s\n", time.Since(start).Round(time.Second))
+	})
+
+	It("scales down and flags LeadOverflow when sales capacity is cut with kubectl apply", func() {
+		start := time.Now()
+		kubectl("apply", "-f", "testdata/salestarget-cut.yaml")
+
+		Eventually(func() int64 {
+			c := targetStatus().CapacityLeadsPerWeek
+			if c == nil {
+				return 0
+			}
+			return c.Value()
+		}).WithTimeout(time.Minute).Should(Equal(int64(40)))
+		By("scaling the Job down to the 4 workers 40 leads/wk need")
+		Eventually(loop).WithArguments(int32(4)).WithTimeout(settle).WithPolling(time.Second).Should(Succeed())
+		By("having flagged LeadOverflow")
+		Expect(events(target, v1alpha1.LeadOverflowReason, start)).To(BeNumerically(">", 0))
+		GinkgoWriter.Printf("scaled down after the cut in %s\n", time.Since(start).Round(time.Second))
+	})
+
+	It("flags LeadQualityLow when quality drops, without asking for more volume", func() {
+		start := time.Now()
+		shock(`{"description": "quality drops", "campaign": "e2e-outreach", "grades": {"A": 5, "B": 10, "C": 45, "D": 40}}`)
+
+		Eventually(func() string {
+			_, reason := balanced()
+			return reason
+		}).WithTimeout(settle).WithPolling(time.Second).Should(Equal(v1alpha1.LeadQualityLowReason))
+		Expect(events(target, v1alpha1.LeadQualityLowReason, start)).To(BeNumerically(">", 0))
+		By("keeping the outreach at the 4 workers capacity allows")
+		Consistently(parallelism).WithTimeout(12 * time.Second).WithPolling(time.Second).Should(Equal(int32(4)))
+
+		shock(`{"description": "quality restored", "campaign": "e2e-outreach", "grades": {"A": 20, "B": 30, "C": 30, "D": 20}}`)
+		Eventually(loop).WithArguments(int32(4)).WithTimeout(settle).WithPolling(time.Second).Should(Succeed())
+	})
+
+	It("creates no duplicate Job when the controller restarts mid-run", func() {
+		jobs := campaignJobs()
+		Expect(jobs).To(HaveLen(1))
+		before := jobs[0]
+
+		By("stopping truce, restoring capacity while it is down, and starting it again")
+		truce.Stop(15 * time.Second)
+		kubectl("apply", "-f", "testdata/salestarget.yaml")
+		startTruce(os.Getenv("TRUCE_BIN"))
+
+		Eventually(loop).WithArguments(int32(10)).WithTimeout(settle).WithPolling(time.Second).Should(Succeed())
+		Consistently(func() []types.UID {
+			var uids []types.UID
+			for _, j := range campaignJobs() {
+				uids = append(uids, j.UID)
+			}
+			return uids
+		}).WithTimeout(12 * time.Second).WithPolling(time.Second).Should(Equal([]types.UID{before.UID}))
+		Expect(events(campaign, "CreatedJob", time.Time{})).To(Equal(int32(1)))
+	})
+})
+
+// loop passes when the loop has settled at want workers: the campaign
+// asks for want, its Job runs want (the Job controller's count of active
+// pods, and the simulator's of running ones), the campaign's leads and the
+// target's supply show it, and the SalesTarget is Balanced.
+func loop(want int32) error {
+	jobs := campaignJobs()
+	if len(jobs) != 1 {
+		return fmt.Errorf("%d Jobs for the campaign, want 1", len(jobs))
+	}
+	j := jobs[0]
+	if p := ptr.Deref(j.Spec.Parallelism, 0); p != want {
+		return fmt.Errorf("job %s has parallelism %d, want %d", j.Name, p, want)
+	}
+	if j.Status.Active != want {
+		return fmt.Errorf("job %s has %d active pods, want %d", j.Name, j.Status.Active, want)
+	}
+	f, err := funnel()
+	if err != nil {
+		return err
+	}
+	if w := f.Campaigns[campaign].Workers; w != int(want) {
+		return fmt.Errorf("the simulator sees %d running workers, want %d", w, want)
+	}
+	c := &v1alpha1.Campaign{}
+	if err := k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: campaign}, c); err != nil {
+		return err
+	}
+	if d := ptr.Deref(c.Status.DesiredParallelism, -1); d != want {
+		return fmt.Errorf("the campaign desires %d workers, want %d", d, want)
+	}
+	// Each worker makes 10 leads a week.
+	if l := c.Status.LeadsPerWeek; l == nil || math.Abs(l.AsApproximateFloat64()-float64(10*want)) > float64(want) {
+		return fmt.Errorf("the campaign reports %v leads/wk, want %d", l, 10*want)
+	}
+	st := targetStatus()
+	if st.SupplyLeadsPerWeek == nil || st.DemandLeadsPerWeek == nil ||
+		math.Abs(st.SupplyLeadsPerWeek.AsApproximateFloat64()-st.DemandLeadsPerWeek.AsApproximateFloat64()) > 0.2*st.DemandLeadsPerWeek.AsApproximateFloat64() {
+		return fmt.Errorf("the SalesTarget's supply %v is not within 20%% of its demand %v", st.SupplyLeadsPerWeek, st.DemandLeadsPerWeek)
+	}
+	if status, reason := balanced(); status != string(metav1.ConditionTrue) {
+		return fmt.Errorf("SalesTarget Balanced=%s (%s), want True", status, reason)
+	}
+	return nil
+}
+
+func targetStatus() v1alpha1.SalesTargetStatus {
+	GinkgoHelper()
+	st := &v1alpha1.SalesTarget{}
+	Expect(k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: target}, st)).To(Succeed())
+	return st.Status
+}
+
+func balanced() (string, string) {
+	c := meta.FindStatusCondition(targetStatus().Conditions, v1alpha1.BalancedCondition)
+	if c == nil {
+		return "", ""
+	}
+	return string(c.Status), c.Reason
+}
+
+func campaignJobs() []batchv1.Job {
+	GinkgoHelper()
+	var list batchv1.JobList
+	Expect(k8s.List(ctx, &list, client.InNamespace(ns), client.MatchingLabels{"revops.truce.dev/campaign": campaign})).To(Succeed())
+	return list.Items
+}
+
+func parallelism() int32 {
+	jobs := campaignJobs()
+	if len(jobs) != 1 {
+		return -1
+	}
+	return ptr.Deref(jobs[0].Spec.Parallelism, 0)
+}
+
+// events counts the Events with reason on the named object last seen at or
+// after since (to the second).
+func events(name, reason string, since time.Time) int32 {
+	GinkgoHelper()
+	var list corev1.EventList
+	Expect(k8s.List(ctx, &list, client.InNamespace(ns))).To(Succeed())
+	var n int32
+	for _, e := range list.Items {
+		last := e.LastTimestamp.Time
+		if last.IsZero() {
+			last = e.EventTime.Time
+		}
+		if e.InvolvedObject.Name == name && e.Reason == reason && !last.Before(since.Truncate(time.Second)) {
+			n += max(e.Count, 1)
+		}
+	}
+	return n
+}
