@@ -44,27 +44,27 @@ type scaleMemory struct {
 type scaleHistory struct {
 	recommendations []balance.Recommendation
 	changes         []balance.Change
-	// reading is the leads value last read and the workers that were
-	// running when it was first seen.
+	// reading is when the leads last read were fetched and the workers
+	// that were running when that reading was first seen.
 	reading *leadsReading
 }
 
-// leadsReading pairs a leads value with the workers that produced it. A
+// leadsReading pairs a leads reading with the workers that produced it. A
 // reconcile between polls (an owned Job changed, often because this
-// controller just scaled it) gets the same cached value back; dividing it
+// controller just scaled it) gets the same cached reading back; dividing it
 // by the new parallelism would read the yield low and ask for more workers
 // again and again within one interval.
 type leadsReading struct {
-	leads   float64
-	workers int32
+	fetchedAt time.Time
+	workers   int32
 }
 
-// observe records the leads read now, keeping the worker count of an
-// earlier reading of the same value, and returns the workers to divide it
-// by.
-func (h *scaleHistory) observe(leads float64, workers int32) int32 {
-	if h.reading == nil || h.reading.leads != leads {
-		h.reading = &leadsReading{leads: leads, workers: workers}
+// observe records a leads reading fetched at fetchedAt, keeping the worker
+// count of the first time this reading was seen, and returns the workers
+// to divide it by.
+func (h *scaleHistory) observe(fetchedAt time.Time, workers int32) int32 {
+	if h.reading == nil || !h.reading.fetchedAt.Equal(fetchedAt) {
+		h.reading = &leadsReading{fetchedAt: fetchedAt, workers: workers}
 	}
 	return h.reading.workers
 }
@@ -113,7 +113,7 @@ func decideScale(camp *v1alpha1.Campaign, in campaignInput, hist *scaleHistory, 
 	workers := in.workload.Parallelism
 	if v, ok := in.observed.values["leads"]; ok {
 		leads = &v
-		workers = hist.observe(v, in.workload.Parallelism)
+		workers = hist.observe(in.observed.fetched["leads"], in.workload.Parallelism)
 	}
 	var prev *float64
 	if s.YieldPerWorker != nil {

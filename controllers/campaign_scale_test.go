@@ -41,26 +41,32 @@ func TestCachedLeadsKeepTheirWorkers(t *testing.T) {
 	target := &v1alpha1.SalesTarget{}
 	target.Status.Campaigns = []v1alpha1.CampaignAllocation{{Name: "webinar", AllocatedLeadsPerWeek: &allocated}}
 	now := time.Date(2026, 5, 20, 10, 0, 0, 0, time.UTC)
-	input := func(leads float64, workers int32) campaignInput {
+	input := func(leads float64, fetchedAt time.Time, workers int32) campaignInput {
 		return campaignInput{
 			campaign: camp, target: target,
-			observed: observed{at: now, interval: 5 * time.Second, values: map[string]float64{"leads": leads}, errs: map[string]error{}},
+			observed: observed{at: now, interval: 5 * time.Second, values: map[string]float64{"leads": leads},
+				errs: map[string]error{}, fetched: map[string]time.Time{"leads": fetchedAt}},
 			workload: outreach.State{Parallelism: workers, ActiveJob: "webinar-0123456789"},
 		}
 	}
 	var hist scaleHistory
-	step := func(what string, leads float64, workers, want int32) {
+	poll := now
+	step := func(what string, fresh bool, leads float64, workers, want int32) {
 		t.Helper()
-		d := decideScale(camp.DeepCopy(), input(leads, workers), &hist, now)
+		if fresh {
+			poll = now
+		}
+		d := decideScale(camp.DeepCopy(), input(leads, poll, workers), &hist, now)
 		if d.Desired != want {
 			t.Errorf("%s: desired %d (%s), want %d", what, d.Desired, d.Reason, want)
 		}
 		hist.recommendations, hist.changes = d.History, d.Changes
 		now = now.Add(time.Second)
 	}
-	step("80 leads/wk from 4 workers: 20 each, 5 for 100", 80, 4, 5)
-	step("the same reading after scaling to 5", 80, 5, 5)
-	step("a fresh reading from the 5 workers", 100, 5, 5)
-	step("a fresh reading after yield fell to 10 each", 50, 5, 10)
-	step("the same reading once 10 run", 50, 10, 10)
+	step("80 leads/wk from 4 workers: 20 each, 5 for 100", true, 80, 4, 5)
+	step("the same cached reading after scaling to 5", false, 80, 5, 5)
+	step("a fresh reading from the 5 workers", true, 100, 5, 5)
+	step("a fresh reading after yield fell to 10 each", true, 50, 5, 10)
+	step("the same cached reading once 10 run", false, 50, 10, 10)
+	step("a fresh reading of the same value from the 10", true, 50, 10, 20)
 }

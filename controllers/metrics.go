@@ -54,6 +54,9 @@ type observed struct {
 	values map[string]float64
 	// errs holds the error of each metric that failed.
 	errs map[string]error
+	// fetched holds when the response each value came from was fetched: a
+	// value read again from the cache keeps its time.
+	fetched map[string]time.Time
 }
 
 func (o observed) ok() bool { return len(o.errs) == 0 }
@@ -62,7 +65,7 @@ func (o observed) ok() bool { return len(o.errs) == 0 }
 // controller's default. A source that cannot be resolved fails every query.
 func (g metricsGatherer) read(ctx context.Context, namespace string, spec *v1alpha1.MetricsSource,
 	queries []namedQuery, vars metrics.Vars, now time.Time, maxAge time.Duration) (observed, error) {
-	o := observed{at: now, interval: maxAge, values: map[string]float64{}, errs: map[string]error{}}
+	o := observed{at: now, interval: maxAge, values: map[string]float64{}, errs: map[string]error{}, fetched: map[string]time.Time{}}
 	src, err := g.resolver.Source(ctx, namespace, spec)
 	if err != nil && metrics.KindOf(err) == "" {
 		// Not a verdict on the source: the cache could not be read.
@@ -76,7 +79,7 @@ func (g metricsGatherer) read(ctx context.Context, namespace string, spec *v1alp
 			o.errs[q.name] = err
 			continue
 		}
-		v, qerr := g.reader.Read(ctx, src, string(q.query), vars, maxAge)
+		v, fetchedAt, qerr := g.reader.ReadFetched(ctx, src, string(q.query), vars, maxAge)
 		if q.emptyIsZero && metrics.KindOf(qerr) == metrics.EmptyResult {
 			v, qerr = 0, nil
 		}
@@ -85,6 +88,7 @@ func (g metricsGatherer) read(ctx context.Context, namespace string, spec *v1alp
 			continue
 		}
 		o.values[q.name] = v
+		o.fetched[q.name] = fetchedAt
 	}
 	return o, nil
 }

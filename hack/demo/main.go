@@ -29,9 +29,9 @@ import (
 
 func main() {
 	var (
-		opts                                          localcluster.Options
+		opts                                        localcluster.Options
 		truce, funnelsim, scenario, manifests, crds string
-		refresh, duration                             time.Duration
+		refresh, duration                           time.Duration
 	)
 	flag.StringVar(&opts.BinDir, "bin-dir", "", "The directory hack/cluster-assets.sh prints.")
 	flag.StringVar(&opts.Dir, "dir", "tmp/demo", "Where the cluster keeps its state, logs and kubeconfig; emptied first.")

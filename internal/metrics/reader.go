@@ -61,19 +61,26 @@ func NewReader(c clock.PassiveClock, size int, reg prometheus.Registerer) *Reade
 // vars, reusing a response younger than maxAge. Every failure is an *Error
 // that names the query.
 func (r *Reader) Read(ctx context.Context, src Source, query string, vars Vars, maxAge time.Duration) (float64, error) {
+	v, _, err := r.ReadFetched(ctx, src, query, vars, maxAge)
+	return v, err
+}
+
+// ReadFetched is Read that also returns when the response it answered from
+// was fetched, so a caller can tell a new reading from one it saw before.
+func (r *Reader) ReadFetched(ctx context.Context, src Source, query string, vars Vars, maxAge time.Duration) (float64, time.Time, error) {
 	expanded := Expand(query, vars, r.clock.Now())
-	resp, err := r.fetch(ctx, src, expanded, maxAge)
+	resp, fetchedAt, err := r.fetch(ctx, src, expanded, maxAge)
 	if err != nil {
-		return 0, withQuery(err, query)
+		return 0, fetchedAt, withQuery(err, query)
 	}
 	v, err := src.Extract(resp, expanded)
 	if err != nil {
-		return 0, withQuery(err, query)
+		return 0, fetchedAt, withQuery(err, query)
 	}
-	return v, nil
+	return v, fetchedAt, nil
 }
 
-func (r *Reader) fetch(ctx context.Context, src Source, expanded string, maxAge time.Duration) (any, error) {
+func (r *Reader) fetch(ctx context.Context, src Source, expanded string, maxAge time.Duration) (any, time.Time, error) {
 	key := src.Key() + "\x00" + src.RequestKey(expanded)
 	now := r.clock.Now()
 
@@ -85,7 +92,7 @@ func (r *Reader) fetch(ctx context.Context, src Source, expanded string, maxAge 
 			if now.Sub(e.fetchedAt) < maxAge {
 				r.mu.Unlock()
 				r.metrics.hit()
-				return e.response, e.err
+				return e.response, e.fetchedAt, e.err
 			}
 		default:
 			// In flight: wait for it rather than send a second request.
@@ -105,15 +112,15 @@ func (r *Reader) fetch(ctx context.Context, src Source, expanded string, maxAge 
 	e.fetchedAt = r.clock.Now()
 	close(e.ready)
 	r.metrics.request(src, e.err, time.Since(start))
-	return e.response, e.err
+	return e.response, e.fetchedAt, e.err
 }
 
-func (e *entry) wait(ctx context.Context) (any, error) {
+func (e *entry) wait(ctx context.Context) (any, time.Time, error) {
 	select {
 	case <-e.ready:
-		return e.response, e.err
+		return e.response, e.fetchedAt, e.err
 	case <-ctx.Done():
-		return nil, &Error{Kind: TimedOut, Err: ctx.Err()}
+		return nil, time.Time{}, &Error{Kind: TimedOut, Err: ctx.Err()}
 	}
 }
 

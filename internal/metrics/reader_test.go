@@ -96,22 +96,32 @@ func TestReaderSendsEachRequestOncePerInterval(t *testing.T) {
 		t.Fatalf("the server received %d requests for %d askers, want 1", got, askers)
 	}
 
-	// Within the interval, later askers are answered from the cache.
+	// Within the interval, later askers are answered from the cache, and
+	// told the reading is the one fetched at the start.
+	fetched := clock.Now()
 	clock.Step(interval - time.Second)
 	for range 10 {
-		if _, err := reader.Read(context.Background(), src, query, Vars{}, interval); err != nil {
+		_, at, err := reader.ReadFetched(context.Background(), src, query, Vars{}, interval)
+		if err != nil {
 			t.Fatal(err)
+		}
+		if !at.Equal(fetched) {
+			t.Fatalf("a cached answer says it was fetched at %s, want %s", at, fetched)
 		}
 	}
 	if got := server.count(sent); got != 1 {
 		t.Fatalf("the server received %d requests within one interval, want 1", got)
 	}
 
-	// The next interval sends the query again, once.
+	// The next interval sends the query again, once: a new reading.
 	clock.Step(2 * time.Second)
 	for range 10 {
-		if _, err := reader.Read(context.Background(), src, query, Vars{}, interval); err != nil {
+		_, at, err := reader.ReadFetched(context.Background(), src, query, Vars{}, interval)
+		if err != nil {
 			t.Fatal(err)
+		}
+		if !at.Equal(clock.Now()) {
+			t.Fatalf("the next interval's answer says it was fetched at %s, want %s", at, clock.Now())
 		}
 	}
 	if got := server.count(sent); got != 2 {

@@ -193,3 +193,32 @@ func events(name, reason string, since time.Time) int32 {
 	}
 	return n
 }
+
+var _ = Describe("the local cluster", func() {
+	It("schedules a Job's pods on kwok's nodes and runs them to completion", func() {
+		kubectl("apply", "-f", "testdata/job-run-for.yaml")
+		Eventually(func(g Gomega) {
+			j := &batchv1.Job{}
+			g.Expect(k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: "e2e-run-for"}, j)).To(Succeed())
+			g.Expect(j.Status.Succeeded).To(Equal(int32(4)))
+			g.Expect(meta.IsStatusConditionTrue(jobConditions(j), string(batchv1.JobComplete))).To(BeTrue())
+		}).WithTimeout(2 * time.Minute).WithPolling(time.Second).Should(Succeed())
+
+		var pods corev1.PodList
+		Expect(k8s.List(ctx, &pods, client.InNamespace(ns), client.MatchingLabels{"batch.kubernetes.io/job-name": "e2e-run-for"})).To(Succeed())
+		Expect(pods.Items).To(HaveLen(4))
+		for _, p := range pods.Items {
+			Expect(p.Spec.NodeName).To(HavePrefix("kwok-node-"))
+			Expect(p.Status.Phase).To(Equal(corev1.PodSucceeded))
+		}
+	})
+})
+
+// jobConditions converts a Job's conditions for the meta helpers.
+func jobConditions(j *batchv1.Job) []metav1.Condition {
+	var out []metav1.Condition
+	for _, c := range j.Status.Conditions {
+		out = append(out, metav1.Condition{Type: string(c.Type), Status: metav1.ConditionStatus(c.Status)})
+	}
+	return out
+}
