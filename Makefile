@@ -93,11 +93,13 @@ test-e2e: manifests generate cluster-assets ## Run the end-to-end tests on a loc
 demo: manifests generate cluster-assets ## Run truce on a local cluster against the funnel simulator, with a live view; Ctrl-C stops it.
 	go build -o $(LOCALBIN)/truce .
 	go build -o $(LOCALBIN)/funnelsim ./hack/funnelsim
-	go run ./hack/demo --bin-dir "$(CLUSTER_ASSETS)" --truce $(LOCALBIN)/truce --funnelsim $(LOCALBIN)/funnelsim $(ARGS)
+	go build -o $(LOCALBIN)/demo ./hack/demo
+	$(LOCALBIN)/demo --bin-dir "$(CLUSTER_ASSETS)" --truce $(LOCALBIN)/truce --funnelsim $(LOCALBIN)/funnelsim $(ARGS)
 
 .PHONY: local-cluster
 local-cluster: cluster-assets ## Run just the local cluster until Ctrl-C; its kubeconfig is tmp/local-cluster/kubeconfig.
-	go run ./hack/local-cluster --bin-dir "$(CLUSTER_ASSETS)" --dir tmp/local-cluster
+	go build -o $(LOCALBIN)/local-cluster ./hack/local-cluster
+	$(LOCALBIN)/local-cluster --bin-dir "$(CLUSTER_ASSETS)" --dir tmp/local-cluster
 
 ##@ Build
 

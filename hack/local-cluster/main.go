@@ -18,7 +18,8 @@ limitations under the License.
 // kube-controller-manager, kube-scheduler and kwok's simulated nodes, all on
 // loopback) until interrupted, then stops everything it started.
 //
-//	go run ./hack/local-cluster --bin-dir "$(hack/cluster-assets.sh)" --dir tmp/local-cluster
+//	go build -o bin/local-cluster ./hack/local-cluster
+//	bin/local-cluster --bin-dir "$(hack/cluster-assets.sh)" --dir tmp/local-cluster
 //
 // `make local-cluster` does exactly that.
 package main
