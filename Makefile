@@ -80,19 +80,20 @@ test: manifests generate fmt vet envtest prometheus ## Run every test against a 
 cluster-assets: ## Build the local cluster (kube-controller-manager, kube-scheduler, kwok) if it is not cached.
 	hack/cluster-assets.sh >/dev/null
 
-.PHONY: test-e2e
-test-e2e: manifests generate cluster-assets ## Run the end-to-end tests on a local cluster (kwok nodes, real kubectl, the truce binary, the funnel simulator).
+.PHONY: loop-binaries
+loop-binaries: ## Build the controller and the funnel simulator into ./bin for the demo and the e2e tests.
 	go build -o $(LOCALBIN)/truce .
 	go build -o $(LOCALBIN)/funnelsim ./hack/funnelsim
+
+.PHONY: test-e2e
+test-e2e: manifests generate cluster-assets loop-binaries ## Run the end-to-end tests on a local cluster (kwok nodes, real kubectl, the truce binary, the funnel simulator).
 	TRUCE_CLUSTER_ASSETS="$(CLUSTER_ASSETS)" TRUCE_BIN="$(LOCALBIN)/truce" FUNNELSIM_BIN="$(LOCALBIN)/funnelsim" \
 		go test -tags e2e ./test/e2e/ -v -count=1 -timeout 30m -ginkgo.v
 
 ##@ Demo
 
 .PHONY: demo
-demo: manifests generate cluster-assets ## Run truce on a local cluster against the funnel simulator, with a live view; Ctrl-C stops it.
-	go build -o $(LOCALBIN)/truce .
-	go build -o $(LOCALBIN)/funnelsim ./hack/funnelsim
+demo: manifests generate cluster-assets loop-binaries ## Run truce on a local cluster against the funnel simulator, with a live view; Ctrl-C stops it.
 	go build -o $(LOCALBIN)/demo ./hack/demo
 	$(LOCALBIN)/demo --bin-dir "$(CLUSTER_ASSETS)" --truce $(LOCALBIN)/truce --funnelsim $(LOCALBIN)/funnelsim $(ARGS)
 

@@ -44,7 +44,6 @@ type funnel struct {
 		Workers int `json:"workers"`
 	} `json:"campaigns"`
 	Teams map[string]struct {
-		Reps      float64 `json:"reps"`
 		OpenLeads float64 `json:"openLeads"`
 	} `json:"teams"`
 	Shocks []struct {

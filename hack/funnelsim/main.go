@@ -47,7 +47,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
@@ -158,8 +157,7 @@ type world struct {
 func (w *world) workers() map[string]int {
 	out := map[string]int{}
 	for _, c := range w.scenario.Campaigns {
-		sel, _ := labels.Parse(c.selector()) // validated with the scenario
-		list, err := w.pods.Pods(w.scenario.Namespace).List(sel)
+		list, err := w.pods.Pods(w.scenario.Namespace).List(c.sel)
 		if err != nil {
 			continue
 		}
@@ -221,14 +219,7 @@ func (w *world) postShock(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, "parsing the shock: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	campaigns, teams := map[string]bool{}, map[string]bool{}
-	for _, c := range w.scenario.Campaigns {
-		campaigns[c.Name] = true
-	}
-	for _, t := range w.scenario.Teams {
-		teams[t.Name] = true
-	}
-	if err := sh.validate(campaigns, teams); err != nil {
+	if err := w.scenario.validateShock(&sh); err != nil {
 		http.Error(rw, err.Error(), http.StatusUnprocessableEntity)
 		return
 	}

@@ -44,9 +44,9 @@ type Simulator struct {
 type AppliedShock struct {
 	Shock
 	// At is real time since the simulator started.
-	At time.Duration `json:"-"`
+	At time.Duration
 	// SimulatedAt is simulated time since the simulator started.
-	SimulatedAt time.Duration `json:"-"`
+	SimulatedAt time.Duration
 }
 
 type campaignState struct {

@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -66,6 +67,9 @@ type Campaign struct {
 	LeadsPerWorkerPerWeek float64 `json:"leadsPerWorkerPerWeek"`
 	// Grades is the quality mix of its leads.
 	Grades Mix `json:"grades"`
+
+	// sel is Selector (or the default) parsed, set by validation.
+	sel labels.Selector
 }
 
 // Team accepts leads, works them at its capacity and wins some.
@@ -185,9 +189,11 @@ func (s *Scenario) validate() error {
 		if c.LeadsPerWorkerPerWeek < 0 {
 			errs = append(errs, fmt.Errorf("%s.leadsPerWorkerPerWeek: must not be negative", f))
 		}
-		if _, err := labels.Parse(c.selector()); err != nil {
+		sel, err := labels.Parse(c.selector())
+		if err != nil {
 			errs = append(errs, fmt.Errorf("%s.selector: %w", f, err))
 		}
+		s.Campaigns[i].sel = sel
 		errs = append(errs, validatePercent(f+".grades", c.Grades, false)...)
 	}
 	for i, sh := range s.Shocks {
@@ -201,6 +207,18 @@ func (s *Scenario) validate() error {
 	}
 	sort.SliceStable(s.Shocks, func(i, j int) bool { return s.Shocks[i].At.Duration < s.Shocks[j].At.Duration })
 	return errors.Join(errs...)
+}
+
+// validateShock checks a shock against the scenario's campaigns and teams.
+func (s *Scenario) validateShock(sh *Shock) error {
+	campaigns, teams := map[string]bool{}, map[string]bool{}
+	for _, c := range s.Campaigns {
+		campaigns[c.Name] = true
+	}
+	for _, t := range s.Teams {
+		teams[t.Name] = true
+	}
+	return sh.validate(campaigns, teams)
 }
 
 func (sh *Shock) validate(campaigns, teams map[string]bool) error {
@@ -230,7 +248,7 @@ func validatePercent(field string, m Mix, capped bool) []error {
 	var errs []error
 	total := 0.0
 	for g, v := range m {
-		if !isGrade(g) {
+		if !slices.Contains(Grades, g) {
 			errs = append(errs, fmt.Errorf("%s: unknown grade %q (grades are %s)", field, g, strings.Join(Grades, ", ")))
 		}
 		if v < 0 || (capped && v > 100) {
@@ -245,15 +263,6 @@ func validatePercent(field string, m Mix, capped bool) []error {
 		errs = append(errs, fmt.Errorf("%s: required", field))
 	}
 	return errs
-}
-
-func isGrade(g string) bool {
-	for _, x := range Grades {
-		if x == g {
-			return true
-		}
-	}
-	return false
 }
 
 func (c *Campaign) selector() string {

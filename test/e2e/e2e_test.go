@@ -217,7 +217,8 @@ var _ = Describe("the local cluster", func() {
 			j := &batchv1.Job{}
 			g.Expect(k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: "e2e-run-for"}, j)).To(Succeed())
 			g.Expect(j.Status.Succeeded).To(Equal(int32(4)))
-			g.Expect(meta.IsStatusConditionTrue(jobConditions(j), string(batchv1.JobComplete))).To(BeTrue())
+			g.Expect(j.Status.Conditions).To(ContainElement(And(
+				HaveField("Type", batchv1.JobComplete), HaveField("Status", corev1.ConditionTrue))))
 		}).WithTimeout(2 * time.Minute).WithPolling(time.Second).Should(Succeed())
 
 		var pods corev1.PodList
@@ -229,12 +230,3 @@ var _ = Describe("the local cluster", func() {
 		}
 	})
 })
-
-// jobConditions converts a Job's conditions for the meta helpers.
-func jobConditions(j *batchv1.Job) []metav1.Condition {
-	var out []metav1.Condition
-	for _, c := range j.Status.Conditions {
-		out = append(out, metav1.Condition{Type: string(c.Type), Status: metav1.ConditionStatus(c.Status)})
-	}
-	return out
-}

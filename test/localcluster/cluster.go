@@ -27,7 +27,6 @@ import (
 	"bytes"
 	"context"
 	_ "embed"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -252,7 +251,7 @@ func (c *Cluster) Stop() {
 		procs := c.procs
 		c.mu.Unlock()
 		for i := len(procs) - 1; i >= 0; i-- {
-			procs[i].stop(10 * time.Second)
+			procs[i].Stop(10 * time.Second)
 		}
 		c.logf("Local cluster stopped")
 	})
@@ -321,16 +320,12 @@ func (c *Cluster) Run(name, path string, args ...string) (*Process, error) {
 	return p, nil
 }
 
-// Stop sends the process SIGTERM and waits for it to exit, killing it
-// after grace. It returns at once if the process has exited.
-func (p *Process) Stop(grace time.Duration) {
-	p.stop(grace)
-}
-
 // Done is closed when the process has exited.
 func (p *Process) Done() <-chan struct{} { return p.done }
 
-func (p *Process) stop(grace time.Duration) {
+// Stop sends the process SIGTERM and waits for it to exit, killing it
+// after grace. It returns at once if the process has exited.
+func (p *Process) Stop(grace time.Duration) {
 	p.stopping.Store(true)
 	select {
 	case <-p.done:
@@ -478,7 +473,7 @@ func freePorts(n int) ([]int, error) {
 	for i := 0; i < n; i++ {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			return nil, errors.Join(errors.New("finding a free port"), err)
+			return nil, fmt.Errorf("finding a free port: %w", err)
 		}
 		ls = append(ls, l)
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
