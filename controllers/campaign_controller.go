@@ -18,8 +18,10 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -79,11 +81,19 @@ type campaignInput struct {
 // campaignQueries are a campaign's queries by metric name.
 func campaignQueries(c *v1alpha1.Campaign) []namedQuery {
 	m := c.Spec.Metrics
-	zero := func(name v1alpha1.CampaignMetric) bool { return slices.Contains(m.EmptyResultIsZero, name) }
-	return []namedQuery{
-		{"leads", m.Leads, zero("leads")},
-		{"qualifiedLeads", m.QualifiedLeads, zero("qualifiedLeads")},
+	q := func(name v1alpha1.CampaignMetric, query v1alpha1.Query) namedQuery {
+		return namedQuery{string(name), query, slices.Contains(m.EmptyResultIsZero, name)}
 	}
+	return []namedQuery{q(v1alpha1.LeadsMetric, m.Leads), q(v1alpha1.QualifiedLeadsMetric, m.QualifiedLeads)}
+}
+
+// metricsWindow is the window a campaign's queries count over, a week
+// unless spec.metrics.windowSeconds says otherwise.
+func metricsWindow(c *v1alpha1.Campaign) time.Duration {
+	if w := c.Spec.Metrics.WindowSeconds; w != nil && *w > 0 {
+		return time.Duration(*w) * time.Second
+	}
+	return balance.Week
 }
 
 // +kubebuilder:rbac:groups=revops.truce.dev,resources=campaigns,verbs=get;list;watch
@@ -94,7 +104,8 @@ func campaignQueries(c *v1alpha1.Campaign) []namedQuery {
 // +kubebuilder:rbac:groups=*,resources=*/scale,verbs=get;update;patch
 
 // Reconcile gathers the Campaign, its SalesTarget, metrics and workload,
-// decides its parallelism, scales the workload and writes status once.
+// decides its parallelism, scales the workload and writes status once. A
+// failure to act is written to status too, then returned for backoff.
 func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	camp := &v1alpha1.Campaign{}
 	if err := r.Get(ctx, req.NamespacedName, camp); err != nil {
@@ -103,17 +114,20 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	updated := camp.DeepCopy()
 	in, err := r.gather(ctx, camp)
 	if err != nil {
-		return ctrl.Result{}, err
+		setCondition(&updated.Status.Conditions, camp.Generation, v1alpha1.ReadyCondition, metav1.ConditionFalse,
+			v1alpha1.ReconcileFailedReason, bounded(err.Error()))
+		return ctrl.Result{}, errors.Join(err, writeStatus(ctx, r.Client, r.Recorder, camp, updated, camp.Status, updated.Status))
 	}
-	updated := camp.DeepCopy()
 	decideCampaignStatus(updated, in)
-	if err := r.scale(ctx, updated, in); err != nil {
-		return ctrl.Result{}, err
-	}
+	actErr := r.scale(ctx, updated, in)
 	if err := writeStatus(ctx, r.Client, r.Recorder, camp, updated, camp.Status, updated.Status); err != nil {
-		return ctrl.Result{}, err
+		return ctrl.Result{}, errors.Join(actErr, err)
+	}
+	if actErr != nil {
+		return ctrl.Result{}, actErr
 	}
 	logf.FromContext(ctx).V(1).Info("Reconciled Campaign", "salesTarget", camp.Spec.SalesTargetRef.Name, "found", in.target != nil)
 	return ctrl.Result{RequeueAfter: pollingInterval(camp.Spec.PollingIntervalSeconds)}, nil
@@ -132,7 +146,7 @@ func (r *CampaignReconciler) gather(ctx context.Context, camp *v1alpha1.Campaign
 	default:
 		in.target = st
 	}
-	vars := metrics.Vars{}
+	vars := metrics.Vars{Window: metricsWindow(camp)}
 	if in.target != nil && in.target.Status.PeriodStart != nil {
 		vars.PeriodStart = in.target.Status.PeriodStart.Time
 	}
@@ -147,42 +161,62 @@ func (r *CampaignReconciler) gather(ctx context.Context, camp *v1alpha1.Campaign
 }
 
 // scale decides the campaign's parallelism and, in Scale mode, acts on the
-// workload; it sets the status fields that describe both. Nothing is decided
-// without a target or a readable workload.
+// workload; it sets the status fields that describe both, and records the
+// parallelism the outreach runs at in its history. Nothing is decided
+// without a readable workload, and nothing acts without a target unless the
+// campaign is suspended. A refused action is Ready=False with the API's
+// message, and is returned.
 func (r *CampaignReconciler) scale(ctx context.Context, camp *v1alpha1.Campaign, in campaignInput) error {
 	s, gen := &camp.Status, camp.Generation
 	key := client.ObjectKeyFromObject(camp)
+	now := r.Clock.Now().Truncate(time.Second)
 	if in.workloadErr != nil {
 		setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.WorkloadUnavailableReason,
-			in.workloadErr.Error())
+			bounded(in.workloadErr.Error()+": check spec.outreach.scaleTargetRef"))
+		setCampaignBalanced(camp, in.target)
 		return nil
 	}
-	if in.target == nil {
-		s.CurrentParallelism, s.ActiveJob = ptr.To(in.workload.Parallelism), in.workload.ActiveJob
-		setCampaignBalanced(camp, nil)
-		return nil
-	}
-	now := r.Clock.Now()
+	state := in.workload
 	hist := r.memory.get(key)
 	d := decideScale(camp, in, &hist, now)
 	hist.recommendations = d.History
-	state := in.workload
-	needsJob := camp.Spec.Outreach.JobTemplate != nil && state.ActiveJob == ""
-	if camp.Spec.Mode != v1alpha1.RecommendMode && (d.Desired != state.Parallelism || needsJob) {
-		var err error
-		if state, err = r.Outreach.Scale(ctx, camp, d.Desired); err != nil {
-			return fmt.Errorf("scaling outreach: %w", err)
+	var actErr error
+	switch {
+	case state.Blocked != nil:
+		setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionFalse, state.Blocked.Reason, bounded(state.Blocked.Message))
+	case camp.Spec.Mode == v1alpha1.RecommendMode:
+	case in.target == nil && !camp.Spec.Suspend:
+		// Its allocation is gone with its target: hold what runs.
+	case d.Desired != state.Parallelism || (camp.Spec.Outreach.JobTemplate != nil && state.ActiveJob == "" && in.target != nil):
+		next, err := r.Outreach.Scale(ctx, camp, d.Desired)
+		if err != nil {
+			actErr = fmt.Errorf("scaling outreach: %w", err)
+			setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.ScaleFailedReason,
+				bounded(fmt.Sprintf("Could not scale the outreach to %d: %v", d.Desired, err)))
+			break
 		}
+		state = next
 		if state.Parallelism != in.workload.Parallelism {
 			s.LastScaleTime = &metav1.Time{Time: now}
 			hist.changes = d.Changes
 			logf.FromContext(ctx).Info("Scaled outreach", "from", in.workload.Parallelism, "to", state.Parallelism, "reason", d.Reason)
 		}
+		if state.Blocked != nil {
+			setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionFalse, state.Blocked.Reason, bounded(state.Blocked.Message))
+		}
 	}
 	r.memory.put(key, hist)
 	s.CurrentParallelism, s.ActiveJob = ptr.To(state.Parallelism), state.ActiveJob
+	window := metricsWindow(camp)
+	history := fromRecords(s.ParallelismHistory)
+	if len(history) == 0 {
+		// The first record is what was found: zero for outreach truce starts
+		// from nothing, so the window before it holds no work.
+		history = balance.RecordWorkers(nil, now, in.workload.Parallelism, window)
+	}
+	s.ParallelismHistory = toRecords(balance.RecordWorkers(history, now, state.Parallelism, window))
 	setCampaignBalanced(camp, in.target)
-	return nil
+	return actErr
 }
 
 // decideCampaignStatus sets camp's status from what was gathered.
@@ -191,16 +225,17 @@ func decideCampaignStatus(camp *v1alpha1.Campaign, in campaignInput) {
 	s.ObservedGeneration = gen
 	if in.target == nil {
 		setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.SalesTargetNotFoundReason,
-			fmt.Sprintf("spec.salesTargetRef: SalesTarget %q does not exist in namespace %q", camp.Spec.SalesTargetRef.Name, camp.Namespace))
+			fmt.Sprintf("spec.salesTargetRef: SalesTarget %q does not exist in namespace %q; the outreach is held as it is",
+				camp.Spec.SalesTargetRef.Name, camp.Namespace))
 	} else {
 		setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionTrue, v1alpha1.ReconciledReason,
 			fmt.Sprintf("Supplies SalesTarget %q", in.target.Name))
 	}
 	recordHealth(&s.Metrics, &s.Conditions, gen, campaignQueries(camp), in.observed)
-	if leads, ok := in.observed.values["leads"]; ok {
+	if leads, ok := in.observed.values[string(v1alpha1.LeadsMetric)]; ok {
 		q := balance.Quantity(leads)
 		s.LeadsPerWeek = &q
-		if qualified, ok := in.observed.values["qualifiedLeads"]; ok && leads > 0 {
+		if qualified, ok := in.observed.values[string(v1alpha1.QualifiedLeadsMetric)]; ok && leads > 0 {
 			p := balance.Quantity(100 * qualified / leads)
 			s.QualifiedPercent = &p
 		}

@@ -17,10 +17,10 @@ limitations under the License.
 package controllers
 
 import (
-	"fmt"
 	"math"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -44,29 +44,6 @@ type scaleMemory struct {
 type scaleHistory struct {
 	recommendations []balance.Recommendation
 	changes         []balance.Change
-	// reading is when the leads last read were fetched and the workers
-	// that were running when that reading was first seen.
-	reading *leadsReading
-}
-
-// leadsReading pairs a leads reading with the workers that produced it. A
-// reconcile between polls (an owned Job changed, often because this
-// controller just scaled it) gets the same cached reading back; dividing it
-// by the new parallelism would read the yield low and ask for more workers
-// again and again within one interval.
-type leadsReading struct {
-	fetchedAt time.Time
-	workers   int32
-}
-
-// observe records a leads reading fetched at fetchedAt, keeping the worker
-// count of the first time this reading was seen, and returns the workers
-// to divide it by.
-func (h *scaleHistory) observe(fetchedAt time.Time, workers int32) int32 {
-	if h.reading == nil || !h.reading.fetchedAt.Equal(fetchedAt) {
-		h.reading = &leadsReading{fetchedAt: fetchedAt, workers: workers}
-	}
-	return h.reading.workers
 }
 
 func (s *scaleMemory) get(k types.NamespacedName) scaleHistory {
@@ -92,45 +69,48 @@ func (s *scaleMemory) forget(k types.NamespacedName) {
 
 // allocationOf is the campaign's share of its target's demand, from the
 // target's status; nil until the target has allocated.
-func allocationOf(camp *v1alpha1.Campaign, target *v1alpha1.SalesTarget) *float64 {
+func allocationOf(camp *v1alpha1.Campaign, target *v1alpha1.SalesTarget) *v1alpha1.CampaignAllocation {
 	if target == nil {
 		return nil
 	}
-	for _, c := range target.Status.Campaigns {
+	for i, c := range target.Status.Campaigns {
 		if c.Name == camp.Name && c.AllocatedLeadsPerWeek != nil {
-			v := c.AllocatedLeadsPerWeek.AsApproximateFloat64()
-			return &v
+			return &target.Status.Campaigns[i]
 		}
 	}
 	return nil
 }
 
 // decideScale sets the campaign's yield, allocation and desired
-// parallelism in status and returns the decision.
+// parallelism in status and returns the decision. The yield divides the
+// window's leads by the average workers over the window, from the
+// parallelism history in status, so a reading is never divided by workers
+// that did not produce it.
 func decideScale(camp *v1alpha1.Campaign, in campaignInput, hist *scaleHistory, now time.Time) balance.ScaleDecision {
 	s := &camp.Status
 	var leads *float64
-	workers := in.workload.Parallelism
-	if v, ok := in.observed.values["leads"]; ok {
+	if v, ok := in.observed.values[string(v1alpha1.LeadsMetric)]; ok {
 		leads = &v
-		workers = hist.observe(in.observed.fetched["leads"], in.workload.Parallelism)
 	}
 	var prev *float64
-	if s.YieldPerWorker != nil {
+	if s.YieldPerWorker != nil && s.YieldBasis == v1alpha1.Basis(balance.ObservedBasis) {
 		p := s.YieldPerWorker.AsApproximateFloat64()
 		prev = &p
 	}
 	plan := camp.Spec.Outreach.LeadsPerWorkerPerWeek.AsApproximateFloat64()
-	yield, _ := balance.Yield(leads, workers, prev, plan)
+	workers := balance.AverageWorkers(fromRecords(s.ParallelismHistory), now, metricsWindow(camp))
+	yield, basis := balance.Yield(leads, workers, prev, plan)
 	y := balance.Quantity(math.Round(yield*100) / 100)
-	s.YieldPerWorker = &y
+	s.YieldPerWorker, s.YieldBasis = &y, v1alpha1.Basis(basis)
 
-	allocated := allocationOf(camp, in.target)
+	var allocated *float64
 	s.AllocatedLeadsPerWeek = nil
-	if allocated != nil {
-		s.AllocatedLeadsPerWeek = rate(*allocated)
+	if a := allocationOf(camp, in.target); a != nil {
+		v := a.AllocatedLeadsPerWeek.AsApproximateFloat64()
+		allocated = &v
+		s.AllocatedLeadsPerWeek = rate(v)
 	}
-	_, leadsFailed := in.observed.errs["leads"]
+	_, leadsFailed := in.observed.errs[string(v1alpha1.LeadsMetric)]
 	d := balance.DesiredParallelism(balance.ScaleInput{
 		Now:            now,
 		Current:        in.workload.Parallelism,
@@ -143,7 +123,7 @@ func decideScale(camp *v1alpha1.Campaign, in campaignInput, hist *scaleHistory, 
 		History:        hist.recommendations,
 		Changes:        hist.changes,
 		MetricsFailing: leadsFailed || (allocated == nil && !camp.Spec.Suspend),
-		Failures:       metrics.Failures(s.Metrics, "leads"),
+		Failures:       metrics.Failures(s.Metrics, string(v1alpha1.LeadsMetric)),
 		Fallback:       camp.Spec.Outreach.Fallback,
 		Unlimited:      camp.Spec.Mode == v1alpha1.RecommendMode,
 	})
@@ -151,48 +131,73 @@ func decideScale(camp *v1alpha1.Campaign, in campaignInput, hist *scaleHistory, 
 	return d
 }
 
-// setCampaignBalanced judges the campaign's own share: its leads against
-// its allocation, within the target's tolerance.
+// setCampaignBalanced sets the campaign's own verdict on its share, judged
+// by balance.JudgeCampaign with its target's tolerance and plan.
 func setCampaignBalanced(camp *v1alpha1.Campaign, target *v1alpha1.SalesTarget) {
-	s, gen := &camp.Status, camp.Generation
-	t := balance.Tolerance(nil)
+	s := &camp.Status
+	j := balance.CampaignJudgement{
+		Suspended:      camp.Spec.Suspend,
+		MaxParallelism: camp.Spec.Outreach.MaxParallelism,
+		Tolerance:      balance.Tolerance(nil),
+	}
+	if s.LeadsPerWeek != nil {
+		j.Leads = ptr.To(s.LeadsPerWeek.AsApproximateFloat64())
+	}
+	if s.QualifiedPercent != nil {
+		j.QualifiedPercent = ptr.To(s.QualifiedPercent.AsApproximateFloat64())
+	}
 	if target != nil {
-		t = balance.Tolerance(target.Spec.Drift)
-	}
-	switch {
-	case camp.Spec.Suspend:
-		setCondition(&s.Conditions, gen, v1alpha1.BalancedCondition, metav1.ConditionTrue, v1alpha1.BalancedReason,
-			"Suspended: the campaign takes no share of demand")
-		return
-	case s.LeadsPerWeek == nil || s.AllocatedLeadsPerWeek == nil:
-		setCondition(&s.Conditions, gen, v1alpha1.BalancedCondition, metav1.ConditionUnknown, v1alpha1.AwaitingMetricsReason,
-			"The campaign's leads and allocation are not both known yet")
-		return
-	}
-	leads, share := s.LeadsPerWeek.AsApproximateFloat64(), s.AllocatedLeadsPerWeek.AsApproximateFloat64()
-	atMax := ptr.Deref(s.DesiredParallelism, 0) >= camp.Spec.Outreach.MaxParallelism
-	targetShort := target != nil && meta.IsStatusConditionFalse(target.Status.Conditions, v1alpha1.BalancedCondition) &&
-		meta.FindStatusCondition(target.Status.Conditions, v1alpha1.BalancedCondition).Reason == v1alpha1.LeadShortfallReason
-	switch {
-	case atMax && targetShort:
-		// Its share is capped at what it reaches at max, so it meets its
-		// share and still leaves the target short.
-		setCondition(&s.Conditions, gen, v1alpha1.BalancedCondition, metav1.ConditionFalse, v1alpha1.LeadShortfallReason,
-			fmt.Sprintf("produces %s leads/wk at maxParallelism (%d) while SalesTarget %q is short of leads: raise maxParallelism or improve yield",
-				balanceNum(leads), camp.Spec.Outreach.MaxParallelism, target.Name))
-	case leads < share*(1-t):
-		msg := fmt.Sprintf("produces %s leads/wk of its %s/wk share", balanceNum(leads), balanceNum(share))
-		if atMax {
-			msg += fmt.Sprintf(" at maxParallelism (%d): raise it or improve yield", camp.Spec.Outreach.MaxParallelism)
+		j.Target, j.Tolerance, j.PlanQualifiedPercent = target.Name, balance.Tolerance(target.Spec.Drift), target.Spec.Plan.QualifiedPercent
+		c := meta.FindStatusCondition(target.Status.Conditions, v1alpha1.BalancedCondition)
+		j.TargetShort = c != nil && c.Status == metav1.ConditionFalse && c.Reason == v1alpha1.LeadShortfallReason
+		if a := allocationOf(camp, target); a != nil && s.AllocatedLeadsPerWeek != nil {
+			j.Allocated, j.AtMax = ptr.To(s.AllocatedLeadsPerWeek.AsApproximateFloat64()), a.AtMax
 		}
-		setCondition(&s.Conditions, gen, v1alpha1.BalancedCondition, metav1.ConditionFalse, v1alpha1.LeadShortfallReason, msg)
-	case leads > share*(1+t):
-		setCondition(&s.Conditions, gen, v1alpha1.BalancedCondition, metav1.ConditionFalse, v1alpha1.LeadOverflowReason,
-			fmt.Sprintf("produces %s leads/wk against a %s/wk share", balanceNum(leads), balanceNum(share)))
-	default:
-		setCondition(&s.Conditions, gen, v1alpha1.BalancedCondition, metav1.ConditionTrue, v1alpha1.BalancedReason,
-			fmt.Sprintf("produces %s leads/wk of its %s/wk share", balanceNum(leads), balanceNum(share)))
 	}
+	v := balance.JudgeCampaign(j)
+	status := metav1.ConditionFalse
+	switch {
+	case v.Balanced():
+		status = metav1.ConditionTrue
+	case v.Reason == v1alpha1.AwaitingMetricsReason || v.Reason == v1alpha1.NotAllocatedReason:
+		status = metav1.ConditionUnknown
+	}
+	setCondition(&s.Conditions, camp.Generation, v1alpha1.BalancedCondition, status, v.Reason, v.Message)
 }
 
-func balanceNum(v float64) string { return fmt.Sprintf("%.0f", v) }
+// fromRecords and toRecords convert the parallelism history between status
+// and the model.
+func fromRecords(rs []v1alpha1.ParallelismRecord) []balance.WorkerRecord {
+	out := make([]balance.WorkerRecord, len(rs))
+	for i, r := range rs {
+		out[i] = balance.WorkerRecord{Since: r.Since.Time, Workers: r.Parallelism}
+	}
+	return out
+}
+
+func toRecords(ws []balance.WorkerRecord) []v1alpha1.ParallelismRecord {
+	if len(ws) == 0 {
+		return nil
+	}
+	out := make([]v1alpha1.ParallelismRecord, len(ws))
+	for i, w := range ws {
+		out[i] = v1alpha1.ParallelismRecord{Since: metav1.Time{Time: w.Since}, Parallelism: w.Workers}
+	}
+	return out
+}
+
+// maxMessage bounds what truce writes into a condition message, far below
+// the API's 32 KiB, so that a long error can never make a status write fail.
+const maxMessage = 1024
+
+// bounded cuts a message to maxMessage bytes.
+func bounded(msg string) string {
+	if len(msg) <= maxMessage {
+		return msg
+	}
+	cut := maxMessage - 3
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut] + "..."
+}

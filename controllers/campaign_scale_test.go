@@ -21,52 +21,55 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
 	"github.com/truce-dev/truce/api/v1alpha1"
+	"github.com/truce-dev/truce/internal/balance"
 	"github.com/truce-dev/truce/internal/outreach"
 )
 
 // A reconcile between polls (the controller's own Job update triggers one)
-// reads the same cached leads; it must divide them by the workers that
-// produced them, not by the parallelism just set, or each such reconcile
-// reads the yield lower and asks for more workers within one interval.
-func TestCachedLeadsKeepTheirWorkers(t *testing.T) {
+// reads the same cached leads after a scale-up. Divided by the workers
+// running now they would read the yield low and ask for more workers within
+// one interval; divided by the worker-time over the window, as the history
+// in status records it, they read it right.
+func TestYieldComesFromTheWorkersThatProducedTheLeads(t *testing.T) {
 	allocated := resource.MustParse("100")
+	now := time.Date(2026, 5, 20, 10, 0, 0, 0, time.UTC)
 	camp := &v1alpha1.Campaign{}
 	camp.Name = "webinar"
 	camp.Spec.Outreach.MaxParallelism = 20
 	camp.Spec.Outreach.LeadsPerWorkerPerWeek = resource.MustParse("10")
 	camp.Spec.Outreach.Behavior = &v1alpha1.ScalingBehavior{ScaleUpWorkers: ptr.To(int32(20)), ScaleUpPercent: ptr.To(int32(1000))}
+	// 4 workers ran all week.
+	camp.Status.ParallelismHistory = []v1alpha1.ParallelismRecord{{Since: metav1.NewTime(now.Add(-8 * 24 * time.Hour)), Parallelism: 4}}
 	target := &v1alpha1.SalesTarget{}
 	target.Status.Campaigns = []v1alpha1.CampaignAllocation{{Name: "webinar", AllocatedLeadsPerWeek: &allocated}}
-	now := time.Date(2026, 5, 20, 10, 0, 0, 0, time.UTC)
-	input := func(leads float64, fetchedAt time.Time, workers int32) campaignInput {
+	input := func(leads float64, workers int32) campaignInput {
 		return campaignInput{
 			campaign: camp, target: target,
-			observed: observed{at: now, interval: 5 * time.Second, values: map[string]float64{"leads": leads},
-				errs: map[string]error{}, fetched: map[string]time.Time{"leads": fetchedAt}},
+			observed: observed{at: now, interval: 5 * time.Second, values: map[string]float64{"leads": leads}, errs: map[string]error{}},
 			workload: outreach.State{Parallelism: workers, ActiveJob: "webinar-0123456789"},
 		}
 	}
 	var hist scaleHistory
-	poll := now
-	step := func(what string, fresh bool, leads float64, workers, want int32) {
+	step := func(what string, leads float64, workers, want int32, yield string) {
 		t.Helper()
-		if fresh {
-			poll = now
-		}
-		d := decideScale(camp.DeepCopy(), input(leads, poll, workers), &hist, now)
-		if d.Desired != want {
-			t.Errorf("%s: desired %d (%s), want %d", what, d.Desired, d.Reason, want)
+		d := decideScale(camp, input(leads, workers), &hist, now)
+		if d.Desired != want || camp.Status.YieldPerWorker.String() != yield || camp.Status.YieldBasis != "Observed" {
+			t.Errorf("%s: desired %d (%s) at yield %s (%s), want %d at %s", what, d.Desired, d.Reason,
+				camp.Status.YieldPerWorker, camp.Status.YieldBasis, want, yield)
 		}
 		hist.recommendations, hist.changes = d.History, d.Changes
-		now = now.Add(time.Second)
+		if d.Desired != workers {
+			camp.Status.ParallelismHistory = toRecords(balance.RecordWorkers(fromRecords(camp.Status.ParallelismHistory), now, d.Desired, balance.Week))
+		}
+		now = now.Add(5 * time.Second)
 	}
-	step("80 leads/wk from 4 workers: 20 each, 5 for 100", true, 80, 4, 5)
-	step("the same cached reading after scaling to 5", false, 80, 5, 5)
-	step("a fresh reading from the 5 workers", true, 100, 5, 5)
-	step("a fresh reading after yield fell to 10 each", true, 50, 5, 10)
-	step("the same cached reading once 10 run", false, 50, 10, 10)
-	step("a fresh reading of the same value from the 10", true, 50, 10, 20)
+	step("80 leads/wk from 4 workers: 20 each, 5 for 100", 80, 4, 5, "20")
+	step("the same cached reading once 5 run", 80, 5, 5, "20")
+	now = now.Add(24 * time.Hour)
+	// Six days of 4 workers and one of 5 at 20 leads a worker-week.
+	step("a day later the week's leads come from 4 and 5 workers", 20*(6*4+5)/7.0, 5, 5, "20")
 }

@@ -18,6 +18,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -66,11 +67,13 @@ func (r *SalesTargetReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	now := r.Clock.Now()
+	updated := st.DeepCopy()
 	in, err := r.gather(ctx, st, now)
 	if err != nil {
-		return ctrl.Result{}, err
+		setCondition(&updated.Status.Conditions, st.Generation, v1alpha1.ReadyCondition, metav1.ConditionFalse,
+			v1alpha1.ReconcileFailedReason, bounded(err.Error()))
+		return ctrl.Result{}, errors.Join(err, writeStatus(ctx, r.Client, r.Recorder, st, updated, st.Status, updated.Status))
 	}
-	updated := st.DeepCopy()
 	requeue := decideSalesTargetStatus(updated, in, now)
 	if err := writeStatus(ctx, r.Client, r.Recorder, st, updated, st.Status, updated.Status); err != nil {
 		return ctrl.Result{}, err
@@ -98,12 +101,14 @@ func salesTargetQueries(st *v1alpha1.SalesTarget) []namedQuery {
 	if m == nil {
 		return nil
 	}
-	zero := func(name v1alpha1.SalesTargetMetric) bool { return slices.Contains(m.EmptyResultIsZero, name) }
+	q := func(name v1alpha1.SalesTargetMetric, query v1alpha1.Query) namedQuery {
+		return namedQuery{string(name), query, slices.Contains(m.EmptyResultIsZero, name)}
+	}
 	return []namedQuery{
-		{"closedWonRevenue", m.ClosedWonRevenue, zero("closedWonRevenue")},
-		{"closedWonDeals", m.ClosedWonDeals, zero("closedWonDeals")},
-		{"openLeads", m.OpenLeads, zero("openLeads")},
-		{"acceptedLeads", m.AcceptedLeads, zero("acceptedLeads")},
+		q(v1alpha1.ClosedWonRevenueMetric, m.ClosedWonRevenue),
+		q(v1alpha1.ClosedWonDealsMetric, m.ClosedWonDeals),
+		q(v1alpha1.OpenLeadsMetric, m.OpenLeads),
+		q(v1alpha1.AcceptedLeadsMetric, m.AcceptedLeads),
 	}
 }
 
@@ -131,15 +136,23 @@ func decideSalesTargetStatus(st *v1alpha1.SalesTarget, in salesTargetInput, now 
 			v1alpha1.AwaitingMetricsReason, "Pace is judged once the period is valid")
 		return 0
 	}
+	// The input is built from the status as it was: whether it describes an
+	// earlier period decides which held values still count.
+	input := targetInput(st, in, now)
 	recordHealth(&s.Metrics, &s.Conditions, gen, salesTargetQueries(st), in.observed)
+	if newPeriod(st, in) {
+		forgetEarlierPeriod(s.Metrics, in.observed)
+	}
 	s.PeriodStart, s.PeriodEnd = &metav1.Time{Time: p.Start}, &metav1.Time{Time: p.End}
 	setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionTrue,
 		v1alpha1.ReconciledReason, fmt.Sprintf("%s period %s to %s", st.Spec.Period.Cadence,
 			p.Start.Format(time.DateOnly), p.End.Format(time.DateOnly)))
 
-	input := targetInput(st, in, now)
 	result := balance.Evaluate(input)
 	setBalanceStatus(st, input, result)
+	if input.BookingsUnknown {
+		setBookingsUnknown(st, p, result)
+	}
 	wait := setBalancedCondition(st, result.Verdict, now)
 	setQuotaAtRiskCondition(st, result)
 	return min(pollingInterval(st.Spec.PollingIntervalSeconds), p.End.Sub(now), wait)

@@ -19,28 +19,46 @@ package controllers
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 
 	"github.com/truce-dev/truce/api/v1alpha1"
 	"github.com/truce-dev/truce/internal/balance"
 )
 
+// periodMetrics count from the start of the period ($period): a value held
+// from an earlier period is not this period's.
+var periodMetrics = []v1alpha1.SalesTargetMetric{
+	v1alpha1.ClosedWonRevenueMetric, v1alpha1.ClosedWonDealsMetric, v1alpha1.AcceptedLeadsMetric,
+}
+
+// newPeriod is true when status describes an earlier period than in's.
+func newPeriod(st *v1alpha1.SalesTarget, in salesTargetInput) bool {
+	return st.Status.PeriodStart == nil || !st.Status.PeriodStart.Time.Equal(in.period.Start)
+}
+
 // targetInput builds the model's input from what was gathered. A campaign's
 // observed leads and yield come from its status.
 func targetInput(st *v1alpha1.SalesTarget, in salesTargetInput, now time.Time) balance.TargetInput {
+	fresh := newPeriod(st, in)
 	// A metric that failed this round holds its last good value, so an
-	// outage never reads as zero bookings.
-	value := func(name string) *float64 {
-		if v, ok := in.observed.values[name]; ok {
+	// outage never reads as zero bookings; but never one of an earlier
+	// period, which would count last quarter's bookings as this one's.
+	value := func(name v1alpha1.SalesTargetMetric) *float64 {
+		if v, ok := in.observed.values[string(name)]; ok {
 			return &v
 		}
+		if fresh && slices.Contains(periodMetrics, name) {
+			return nil
+		}
 		for _, m := range st.Status.Metrics {
-			if m.Name == name && m.Value != nil {
+			if m.Name == string(name) && m.Value != nil {
 				v := m.Value.AsApproximateFloat64()
 				return &v
 			}
@@ -52,16 +70,38 @@ func targetInput(st *v1alpha1.SalesTarget, in salesTargetInput, now time.Time) b
 		Period: *in.period,
 		Now:    now,
 		Observed: balance.TargetObserved{
-			ClosedWonRevenue: value("closedWonRevenue"),
-			ClosedWonDeals:   value("closedWonDeals"),
-			OpenLeads:        value("openLeads"),
-			AcceptedLeads:    value("acceptedLeads"),
+			ClosedWonRevenue: value(v1alpha1.ClosedWonRevenueMetric),
+			ClosedWonDeals:   value(v1alpha1.ClosedWonDealsMetric),
+			OpenLeads:        value(v1alpha1.OpenLeadsMetric),
+			AcceptedLeads:    value(v1alpha1.AcceptedLeadsMetric),
 		},
+	}
+	if q, booked := bookingsQuery(st); q != "" && booked(out.Observed) == nil {
+		out.BookingsUnknown = true
+		if d := st.Status.DemandLeadsPerWeek; d != nil {
+			out.HeldDemand = ptr.To(d.AsApproximateFloat64())
+		}
+		if n := st.Status.NeedLeadsPerWeek; n != nil {
+			out.HeldNeed = ptr.To(n.AsApproximateFloat64())
+		}
 	}
 	for i := range in.campaigns {
 		out.Campaigns = append(out.Campaigns, balanceCampaign(&in.campaigns[i]))
 	}
 	return out
+}
+
+// bookingsQuery is the query of what the quota counts (revenue or deals)
+// and how to find its value; the query is empty when the spec has none.
+func bookingsQuery(st *v1alpha1.SalesTarget) (v1alpha1.Query, func(balance.TargetObserved) *float64) {
+	var m v1alpha1.SalesTargetMetrics
+	if st.Spec.Metrics != nil {
+		m = *st.Spec.Metrics
+	}
+	if st.Spec.Quota.Deals != nil {
+		return m.ClosedWonDeals, func(o balance.TargetObserved) *float64 { return o.ClosedWonDeals }
+	}
+	return m.ClosedWonRevenue, func(o balance.TargetObserved) *float64 { return o.ClosedWonRevenue }
 }
 
 func balanceCampaign(c *v1alpha1.Campaign) balance.CampaignInput {
@@ -126,7 +166,7 @@ func setBalanceStatus(st *v1alpha1.SalesTarget, in balance.TargetInput, r balanc
 
 	s.Campaigns = make([]v1alpha1.CampaignAllocation, 0, len(r.Allocations))
 	for i, a := range r.Allocations {
-		ca := v1alpha1.CampaignAllocation{Name: a.Name, AllocatedLeadsPerWeek: rate(a.Leads)}
+		ca := v1alpha1.CampaignAllocation{Name: a.Name, AllocatedLeadsPerWeek: rate(a.Leads), AtMax: a.AtMax}
 		if l := in.Campaigns[i].Leads; l != nil {
 			ca.SupplyLeadsPerWeek = rate(*l)
 		}
@@ -157,7 +197,7 @@ func setBalancedCondition(st *v1alpha1.SalesTarget, v balance.Verdict, now time.
 	}
 	if left := s.Drift.Since.Add(window).Sub(now); left > 0 {
 		if meta.FindStatusCondition(s.Conditions, v1alpha1.BalancedCondition) == nil {
-			setCondition(&s.Conditions, gen, v1alpha1.BalancedCondition, metav1.ConditionUnknown, v1alpha1.AwaitingMetricsReason,
+			setCondition(&s.Conditions, gen, v1alpha1.BalancedCondition, metav1.ConditionUnknown, v1alpha1.StabilizingReason,
 				fmt.Sprintf("%s seen since %s; judged once it lasts the stabilization window", v.Reason, s.Drift.Since.UTC().Format(time.RFC3339)))
 		}
 		return left
@@ -183,4 +223,35 @@ func setQuotaAtRiskCondition(st *v1alpha1.SalesTarget, r balance.Result) {
 		setCondition(&s.Conditions, gen, v1alpha1.QuotaAtRiskCondition, metav1.ConditionFalse, v1alpha1.OnPaceReason,
 			fmt.Sprintf("on pace for %.0f%% of quota (%.0f%% booked)", *r.ProjectedPercent, *r.AttainmentPercent))
 	}
+}
+
+// forgetEarlierPeriod drops the values of period metrics that were not read
+// in this period, so that status never shows last period's bookings as held.
+func forgetEarlierPeriod(health []v1alpha1.MetricStatus, o observed) {
+	for i := range health {
+		m := &health[i]
+		if _, read := o.values[m.Name]; !read && slices.Contains(periodMetrics, v1alpha1.SalesTargetMetric(m.Name)) {
+			m.Value = nil
+		}
+	}
+}
+
+// setBookingsUnknown says in MetricsAvailable that this period's bookings
+// could not be read, and what truce holds meanwhile.
+func setBookingsUnknown(st *v1alpha1.SalesTarget, p *balance.Period, r balance.Result) {
+	s := &st.Status
+	held := "no demand was known to hold, so no campaign is given a share until they are read"
+	if r.DemandHeld {
+		held = fmt.Sprintf("demand is held at %.0f leads/wk", r.Demand)
+	}
+	if st.Spec.Strategy == v1alpha1.FillCapacity {
+		held = "demand is capacity (FillCapacity)"
+	}
+	msg := fmt.Sprintf("The bookings of the period that began %s are unknown; earlier periods' are never counted, and %s",
+		p.Start.Format(time.RFC3339), held)
+	if c := meta.FindStatusCondition(s.Conditions, v1alpha1.MetricsAvailableCondition); c != nil && c.Status == metav1.ConditionFalse {
+		msg = c.Message + ". " + msg
+	}
+	setCondition(&s.Conditions, st.Generation, v1alpha1.MetricsAvailableCondition, metav1.ConditionFalse,
+		v1alpha1.BookingsUnknownReason, bounded(msg))
 }

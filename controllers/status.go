@@ -54,17 +54,15 @@ func writeStatus(ctx context.Context, c client.Client, rec events.EventRecorder,
 }
 
 // recordTransitions emits an Event for each condition of obj whose status
-// differs from before. A first Unknown is not news and is not recorded.
+// changed. A condition's first setting is an observation, not news: at
+// fleet scale those Events would outnumber every other write.
 func recordTransitions(rec events.EventRecorder, before []metav1.Condition, obj conditioned) {
 	if rec == nil {
 		return
 	}
 	for _, cond := range obj.GetConditions() {
 		old := meta.FindStatusCondition(before, cond.Type)
-		switch {
-		case old == nil && cond.Status == metav1.ConditionUnknown:
-			continue
-		case old != nil && old.Status == cond.Status:
+		if old == nil || old.Status == cond.Status {
 			continue
 		}
 		rec.Eventf(obj, nil, eventType(cond), cond.Reason, "Set"+cond.Type,

@@ -102,8 +102,10 @@ type SalesTargetReference struct {
 // +kubebuilder:validation:XValidation:rule="!has(self.fallback) || !has(self.fallback.parallelism) || self.fallback.parallelism <= self.maxParallelism",message="fallback.parallelism must not exceed maxParallelism",fieldPath=".fallback.parallelism"
 type OutreachSpec struct {
 	// jobTemplate is the Job the controller runs for the campaign. It owns one
-	// Job per revision of this template and sets its parallelism.
+	// Job per revision of this template and sets its parallelism. Its pods
+	// must set restartPolicy to Never or OnFailure, as every Job's must.
 	// +kubebuilder:validation:XValidation:rule="has(self.spec)",message="jobTemplate.spec is required"
+	// +kubebuilder:validation:XValidation:rule="!has(self.spec) || (has(self.spec.template.spec) && has(self.spec.template.spec.restartPolicy) && self.spec.template.spec.restartPolicy in ['Never', 'OnFailure'])",message="jobTemplate.spec.template.spec.restartPolicy must be Never or OnFailure: a Job's pods cannot restart Always",fieldPath=".spec.template.spec.restartPolicy"
 	// +optional
 	JobTemplate *batchv1.JobTemplateSpec `json:"jobTemplate,omitempty"`
 
@@ -265,11 +267,44 @@ type CampaignMetrics struct {
 	// +kubebuilder:validation:MaxItems=2
 	// +optional
 	EmptyResultIsZero []CampaignMetric `json:"emptyResultIsZero,omitempty"`
+
+	// windowSeconds is the trailing window the queries count leads over:
+	// $window stands for it, and truce divides the leads by the average
+	// number of workers over the same window to learn a worker's yield. The
+	// queries must still return leads per week: with the default, a week,
+	// increase(x[$window]) does; with another window, scale it, for example
+	// rate(x[$window]) * 604800. Defaults to 604800 (a week).
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=7776000
+	// +kubebuilder:default=604800
+	// +optional
+	WindowSeconds *int32 `json:"windowSeconds,omitempty"`
 }
 
 // CampaignMetric names one of a Campaign's metrics.
 // +kubebuilder:validation:Enum=leads;qualifiedLeads
 type CampaignMetric string
+
+// A Campaign's metrics, as spec.metrics and status.metrics name them.
+const (
+	// LeadsMetric is spec.metrics.leads.
+	LeadsMetric CampaignMetric = "leads"
+	// QualifiedLeadsMetric is spec.metrics.qualifiedLeads.
+	QualifiedLeadsMetric CampaignMetric = "qualifiedLeads"
+)
+
+// ParallelismRecord is the parallelism a campaign's outreach ran at from a
+// time until the next record.
+type ParallelismRecord struct {
+	// since is when the outreach started to run at this parallelism.
+	// +required
+	Since metav1.Time `json:"since"`
+
+	// parallelism is the number of workers from since until the next record.
+	// +kubebuilder:validation:Minimum=0
+	// +required
+	Parallelism int32 `json:"parallelism"`
+}
 
 // CampaignStatus is what the controller observed and decided for a campaign.
 type CampaignStatus struct {
@@ -285,9 +320,24 @@ type CampaignStatus struct {
 	// +optional
 	QualifiedPercent *resource.Quantity `json:"qualifiedPercent,omitempty"`
 
-	// yieldPerWorker is the observed leads per week of one worker.
+	// yieldPerWorker is the leads per week of one worker: the window's leads
+	// divided by the average workers over the window once enough worker-time
+	// was observed, the plan's leadsPerWorkerPerWeek before.
 	// +optional
 	YieldPerWorker *resource.Quantity `json:"yieldPerWorker,omitempty"`
+
+	// yieldBasis says whether yieldPerWorker was observed or is the plan's.
+	// +optional
+	YieldBasis Basis `json:"yieldBasis,omitempty"`
+
+	// parallelismHistory is the parallelism the outreach ran at over the
+	// metrics window, oldest first, so that the window's leads are divided
+	// by the workers that produced them, across restarts of the controller.
+	// It holds at most 32 records; older changes are merged.
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=32
+	// +optional
+	ParallelismHistory []ParallelismRecord `json:"parallelismHistory,omitempty"`
 
 	// allocatedLeadsPerWeek is the campaign's share of its SalesTarget's demand.
 	// +optional

@@ -28,8 +28,25 @@ const (
 	// IANA time zone.
 	InvalidTimeZoneReason = "InvalidTimeZone"
 	// WorkloadUnavailableReason: the Campaign's outreach workload cannot be
-	// read or scaled, for example a scaleTargetRef that does not exist.
+	// read, for example a scaleTargetRef that does not exist or has no /scale
+	// subresource.
 	WorkloadUnavailableReason = "WorkloadUnavailable"
+	// ReconcileFailedReason: the controller could not read what it decides
+	// from (its own cache or the metrics source's settings); it retries.
+	ReconcileFailedReason = "ReconcileFailed"
+	// ScaleFailedReason: the API server refused to create or scale the
+	// Campaign's workload; the message is the API's.
+	ScaleFailedReason = "ScaleFailed"
+	// JobFailedReason: the Job of the Campaign's current template revision
+	// failed; nothing runs until it is deleted or the template changes.
+	JobFailedReason = "JobFailed"
+	// JobCompletedReason: the Job of the Campaign's current template revision
+	// completed; nothing runs until it is deleted or the template changes.
+	JobCompletedReason = "JobCompleted"
+	// JobConflictReason: a Job with the name of the Campaign's current
+	// revision exists and is not controlled by the Campaign; truce never
+	// adopts it.
+	JobConflictReason = "JobConflict"
 )
 
 // Balanced condition and its reasons: supply and demand agree within the
@@ -53,6 +70,12 @@ const (
 	ConversionLowReason = "ConversionLow"
 	// AwaitingMetricsReason: nothing has been observed yet to judge by.
 	AwaitingMetricsReason = "AwaitingMetrics"
+	// StabilizingReason: a drift class was seen and must last the
+	// stabilization window before Balanced follows it.
+	StabilizingReason = "Stabilizing"
+	// NotAllocatedReason: the Campaign has no share of demand to be judged
+	// against: its SalesTarget is missing or its demand is unknown.
+	NotAllocatedReason = "NotAllocated"
 )
 
 // QuotaAtRisk condition and its reasons: projected attainment is below
@@ -74,6 +97,9 @@ const (
 	MetricsUnavailableReason = "MetricsUnavailable"
 	// NotYetQueriedReason: no query has been sent yet.
 	NotYetQueriedReason = "NotYetQueried"
+	// BookingsUnknownReason: a new period began and its bookings could not be
+	// read yet; last period's are never counted, and demand is held.
+	BookingsUnknownReason = "BookingsUnknown"
 )
 
 // Suspended condition and its reasons: the campaign's outreach is held at zero.

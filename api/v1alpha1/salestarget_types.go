@@ -225,6 +225,18 @@ type SalesTargetMetrics struct {
 // +kubebuilder:validation:Enum=closedWonRevenue;closedWonDeals;openLeads;acceptedLeads
 type SalesTargetMetric string
 
+// A SalesTarget's metrics, as spec.metrics and status.metrics name them.
+const (
+	// ClosedWonRevenueMetric is spec.metrics.closedWonRevenue.
+	ClosedWonRevenueMetric SalesTargetMetric = "closedWonRevenue"
+	// ClosedWonDealsMetric is spec.metrics.closedWonDeals.
+	ClosedWonDealsMetric SalesTargetMetric = "closedWonDeals"
+	// OpenLeadsMetric is spec.metrics.openLeads.
+	OpenLeadsMetric SalesTargetMetric = "openLeads"
+	// AcceptedLeadsMetric is spec.metrics.acceptedLeads.
+	AcceptedLeadsMetric SalesTargetMetric = "acceptedLeads"
+)
+
 // DriftSpec sets how drift between supply and demand is judged.
 type DriftSpec struct {
 	// tolerancePercent is how far, in percent, supply may stray from demand
@@ -354,6 +366,11 @@ type CampaignAllocation struct {
 	// supplyLeadsPerWeek is the campaign's observed lead rate.
 	// +optional
 	SupplyLeadsPerWeek *resource.Quantity `json:"supplyLeadsPerWeek,omitempty"`
+
+	// atMax is true when the share is capped at what the campaign reaches at
+	// its maxParallelism.
+	// +optional
+	AtMax bool `json:"atMax,omitempty"`
 }
 
 // SalesTarget is a sales team's quota and capacity for a period. truce

@@ -19,6 +19,8 @@ package balance
 import (
 	"fmt"
 	"math"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/truce-dev/truce/api/v1alpha1"
@@ -78,6 +80,14 @@ type TargetInput struct {
 	Now       time.Time
 	Observed  TargetObserved
 	Campaigns []CampaignInput
+	// BookingsUnknown is true when the target has a query for its bookings
+	// but no value of this period: the read failed and what is held is from
+	// an earlier period, or nothing is held. Need and demand are then not
+	// computed from zero bookings; the held values stand in for them.
+	BookingsUnknown bool
+	// HeldNeed and HeldDemand are the last need and demand status showed;
+	// nil when there are none.
+	HeldNeed, HeldDemand *float64
 }
 
 // Allocation is one campaign's share of demand.
@@ -119,7 +129,11 @@ type Result struct {
 	AttainmentPercent, ProjectedPercent *float64
 	// QuotaAtRisk is nil when the projection is unknown.
 	QuotaAtRisk *bool
-	Allocations []Allocation
+	// DemandHeld is true when need and demand were held, not computed,
+	// because the period's bookings are unknown; DemandKnown is false when
+	// there was nothing to hold either, and no campaign gets a share.
+	DemandHeld, DemandKnown bool
+	Allocations             []Allocation
 	Verdict     Verdict
 }
 
@@ -156,6 +170,25 @@ func Evaluate(in TargetInput) Result {
 	if s.Strategy == v1alpha1.FillCapacity {
 		r.Demand = r.Capacity
 	}
+	r.DemandKnown = true
+	if in.BookingsUnknown {
+		// Zero bookings would ask for the whole quota again, and last
+		// period's for nothing; neither is this period's. Hold what status
+		// showed (FillCapacity's demand needs no bookings).
+		booked, r.Booked, r.Remaining, r.Need = nil, 0, 0, 0
+		if in.HeldNeed != nil {
+			r.Need = nonNegative(finite(*in.HeldNeed))
+		}
+		r.DemandHeld = in.HeldDemand != nil
+		r.DemandKnown = r.DemandHeld || s.Strategy == v1alpha1.FillCapacity
+		switch {
+		case s.Strategy == v1alpha1.FillCapacity:
+		case r.DemandHeld:
+			r.Demand = nonNegative(finite(*in.HeldDemand))
+		default:
+			r.Demand = 0
+		}
+	}
 
 	var leads, qualified float64
 	var qualityKnown bool
@@ -190,7 +223,9 @@ func Evaluate(in TargetInput) Result {
 		}
 	}
 
-	r.Allocations = Allocate(r.Demand, in.Campaigns)
+	if r.DemandKnown {
+		r.Allocations = Allocate(r.Demand, in.Campaigns)
+	}
 	r.Verdict = judge(in, r, t)
 	return r
 }
@@ -217,11 +252,17 @@ func judge(in TargetInput, r Result, t float64) Verdict {
 	if !r.SupplyKnown {
 		return Verdict{v1alpha1.AwaitingMetricsReason, "No campaign's leads have been observed yet"}
 	}
+	if !r.DemandKnown {
+		return Verdict{v1alpha1.AwaitingMetricsReason, "This period's bookings are unknown, so is demand: no share is given until they are read"}
+	}
 	planQ := s.Plan.QualifiedPercent
 	if planQ != nil && r.Quality != nil && *r.Quality*100 < float64(*planQ)*(1-t) {
-		return Verdict{v1alpha1.LeadQualityLowReason, fmt.Sprintf(
-			"%s%% of leads qualify against a plan of %d%%: improve targeting, not volume",
-			num(*r.Quality*100), *planQ)}
+		msg := fmt.Sprintf("%s%% of leads qualify against a plan of %d%%: improve targeting, not volume",
+			num(*r.Quality*100), *planQ)
+		if low := lowQuality(in.Campaigns, float64(*planQ)*(1-t)/100); low != "" {
+			msg += "; below plan: " + low
+		}
+		return Verdict{v1alpha1.LeadQualityLowReason, msg}
 	}
 	if r.Supply < r.Demand*(1-t) {
 		return Verdict{v1alpha1.LeadShortfallReason, fmt.Sprintf(
@@ -237,6 +278,34 @@ func judge(in TargetInput, r Result, t float64) Verdict {
 	return Verdict{v1alpha1.BalancedReason, fmt.Sprintf(
 		"supply %s/wk is within %d%% of demand (%s/wk) and capacity (%s/wk)",
 		num(r.Supply), int(math.Round(t*100)), num(r.Demand), num(r.Capacity))}
+}
+
+// lowQuality names the campaigns whose qualified share is below floor,
+// poorest first, at most three.
+func lowQuality(campaigns []CampaignInput, floor float64) string {
+	type low struct {
+		name    string
+		quality float64
+	}
+	var lows []low
+	for _, c := range campaigns {
+		if c.Suspended || c.Leads == nil || c.QualifiedLeads == nil || *c.Leads <= 0 {
+			continue
+		}
+		if q := math.Min(nonNegative(*c.QualifiedLeads), *c.Leads) / *c.Leads; q < floor {
+			lows = append(lows, low{c.Name, q})
+		}
+	}
+	sort.SliceStable(lows, func(i, j int) bool { return lows[i].quality < lows[j].quality })
+	parts := make([]string, 0, 3)
+	for i, l := range lows {
+		if i == 3 {
+			parts = append(parts, fmt.Sprintf("and %d more", len(lows)-3))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s%%)", l.name, num(100*l.quality)))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Allocate splits demand among the campaigns by weight, capping each at

@@ -32,7 +32,8 @@ func Quantity(v float64) resource.Quantity {
 	case math.Abs(v) < 1e15:
 		return *resource.NewMilliQuantity(int64(math.Round(v*1000)), resource.DecimalSI)
 	default:
-		q, err := resource.ParseQuantity(strconv.FormatFloat(math.Round(v), 'f', 0, 64))
+		// Exponent form: the plain digits of a value past int64 parse short.
+		q, err := resource.ParseQuantity(strconv.FormatFloat(math.Round(v), 'e', -1, 64))
 		if err != nil {
 			return resource.Quantity{Format: resource.DecimalSI}
 		}

@@ -116,8 +116,11 @@ func DesiredParallelism(in ScaleInput) ScaleDecision {
 }
 
 func decide(in ScaleInput, b scaleBehavior, lo, hi, current int32, d ScaleDecision) ScaleDecision {
-	raw := clamp(ceilWorkers(nonNegative(in.Allocated)/in.Yield), lo, hi)
-	if current > 0 && raw != current && math.Abs(float64(raw-current)) <= b.tolerance*float64(current) {
+	need := nonNegative(in.Allocated) / in.Yield
+	raw := clamp(ceilWorkers(need), lo, hi)
+	// Like the HPA, the band is on the ratio of what is needed to what runs,
+	// before rounding: 4.02 workers' worth of leads keeps 4 running.
+	if current > 0 && raw != current && current >= lo && current <= hi && math.Abs(need/float64(current)-1) <= b.tolerance+1e-9 {
 		raw = current
 	}
 	d.History = append(d.History, Recommendation{Time: in.Now, Parallelism: raw})
@@ -158,15 +161,16 @@ func decide(in ScaleInput, b scaleBehavior, lo, hi, current int32, d ScaleDecisi
 	return d
 }
 
-// Yield is leads per week per worker: the observed rate once workers have
-// run and produced leads, the last observed one while the rate is unknown,
-// the plan's before anything was observed. The leads are already a rate over
-// a week ($window), so no further smoothing is applied.
-func Yield(leads *float64, workers int32, previous *float64, plan float64) (float64, Basis) {
-	if leads != nil && workers > 0 && *leads > 0 && !math.IsNaN(*leads) && !math.IsInf(*leads, 0) {
-		return finite(*leads / float64(workers)), ObservedBasis
+// Yield is leads per week per worker: observed (see ObservedYield) once
+// enough worker-time is behind the window's leads, the last observed one
+// while it cannot be told, the plan's before anything was observed.
+func Yield(leads *float64, averageWorkers float64, previous *float64, plan float64) (float64, Basis) {
+	if leads != nil {
+		if y, ok := ObservedYield(*leads, averageWorkers); ok {
+			return y, ObservedBasis
+		}
 	}
-	if previous != nil && *previous > 0 && !math.IsInf(*previous, 0) {
+	if previous != nil && *previous > 0 && !math.IsInf(*previous, 0) && !math.IsNaN(*previous) {
 		return *previous, ObservedBasis
 	}
 	return nonNegative(finite(plan)), PlanBasis

@@ -124,22 +124,26 @@ func TestYield(t *testing.T) {
 	for _, c := range []struct {
 		name     string
 		leads    *float64
-		workers  int32
+		workers  float64
 		previous *float64
 		want     float64
 		basis    Basis
 	}{
 		{"the plan before any worker has run", ptr.To(0.0), 0, nil, 15, PlanBasis},
 		{"the plan while leads are unknown", nil, 5, nil, 15, PlanBasis},
-		{"observed leads per worker", ptr.To(120.0), 10, nil, 12, ObservedBasis},
+		{"observed leads per average worker", ptr.To(120.0), 10, nil, 12, ObservedBasis},
+		{"a window half worked by 4 workers averages 2", ptr.To(100.0), 2, nil, 50, ObservedBasis},
 		{"the newest observation replaces the previous one", ptr.To(120.0), 10, ptr.To(16.0), 12, ObservedBasis},
 		{"the previous yield while leads are unknown", nil, 10, ptr.To(16.0), 16, ObservedBasis},
 		{"workers that produced nothing yet are no evidence", ptr.To(0.0), 4, nil, 15, PlanBasis},
 		{"a broken reading is ignored", ptr.To(math.NaN()), 4, nil, 15, PlanBasis},
+		{"a week of leads is never divided by a minute of work", ptr.To(300.0), 2.0 / (7 * 24 * 60), nil, 15, PlanBasis},
+		{"less than a day of one worker in the week is too little to tell", ptr.To(10.0), 23.0 / 168, nil, 15, PlanBasis},
+		{"a day of one worker in the week is enough to tell", ptr.To(10.0), 1.0 / 7, nil, 70, ObservedBasis},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got, basis := Yield(c.leads, c.workers, c.previous, 15)
-			if got != c.want || basis != c.basis {
+			if math.Abs(got-c.want) > 1e-9 || basis != c.basis {
 				t.Errorf("got %v (%s), want %v (%s)", got, basis, c.want, c.basis)
 			}
 		})

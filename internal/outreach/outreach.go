@@ -26,11 +26,13 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -62,10 +64,22 @@ const (
 // State is what the workload runs now.
 type State struct {
 	// Parallelism is the workers running or asked for: a Job's parallelism
-	// (zero while suspended), a scale target's replicas.
+	// (zero while suspended or finished), a scale target's replicas.
 	Parallelism int32
 	// ActiveJob is the Job of the current template revision, if any.
 	ActiveJob string
+	// Blocked says why the workload cannot be scaled at all; nil when it can.
+	Blocked *Blocked
+}
+
+// Blocked is a state of the workload that scaling cannot change and a
+// person must: the current revision's Job finished, or a Job that is not
+// the campaign's holds its name.
+type Blocked struct {
+	// Reason is a Ready reason: JobFailed, JobCompleted or JobConflict.
+	Reason string
+	// Message says what happened and what to do.
+	Message string
 }
 
 // Actuator reads and scales campaigns' workloads.
@@ -82,12 +96,18 @@ func TemplateHash(t *batchv1.JobTemplateSpec) string {
 	return hex.EncodeToString(sum[:])[:hashLength]
 }
 
-// JobName is the name of the Job that runs a campaign's template revision.
+// JobName is the name of the Job that runs a campaign's template revision:
+// <campaign>-<template hash>. A name too long for that is cut, without a
+// trailing '.' or '-', and its hash then covers the whole campaign name
+// too, so two long names that share a prefix never share a Job.
 func JobName(campaign string, t *batchv1.JobTemplateSpec) string {
-	if len(campaign) > maxNamePrefix {
-		campaign = campaign[:maxNamePrefix]
+	if len(campaign) <= maxNamePrefix {
+		return fmt.Sprintf("%s-%s", campaign, TemplateHash(t))
 	}
-	return fmt.Sprintf("%s-%s", campaign, TemplateHash(t))
+	data, _ := json.Marshal(t) // a JobTemplateSpec always marshals
+	sum := sha256.Sum256(append([]byte(campaign+"\x00"), data...))
+	prefix := strings.TrimRight(campaign[:maxNamePrefix], ".-")
+	return fmt.Sprintf("%s-%s", prefix, hex.EncodeToString(sum[:])[:hashLength])
 }
 
 // Observe reads the workload's current state.
@@ -103,7 +123,45 @@ func (a *Actuator) Observe(ctx context.Context, camp *v1alpha1.Campaign) (State,
 	if err != nil || job == nil {
 		return State{}, err
 	}
-	return State{Parallelism: jobParallelism(job), ActiveJob: job.Name}, nil
+	return jobState(camp, job), nil
+}
+
+// jobState is what the current revision's Job runs. A finished Job runs
+// nothing, whatever its parallelism says, and a Job the campaign does not
+// control is never reported as its own.
+func jobState(camp *v1alpha1.Campaign, job *batchv1.Job) State {
+	switch {
+	case !metav1.IsControlledBy(job, camp):
+		return State{Blocked: &Blocked{Reason: v1alpha1.JobConflictReason, Message: fmt.Sprintf(
+			"Job %q has the name of this campaign's template revision but is not controlled by the campaign; truce never adopts it: delete or rename it",
+			job.Name)}}
+	case failedJob(job):
+		return State{ActiveJob: job.Name, Blocked: &Blocked{Reason: v1alpha1.JobFailedReason, Message: fmt.Sprintf(
+			"Job %q failed%s; nothing runs: fix spec.outreach.jobTemplate, or delete the Job to run it again",
+			job.Name, conditionText(job, batchv1.JobFailed))}}
+	case succeeded(job):
+		return State{ActiveJob: job.Name, Blocked: &Blocked{Reason: v1alpha1.JobCompletedReason, Message: fmt.Sprintf(
+			"Job %q completed; nothing runs: delete the Job or change spec.outreach.jobTemplate to start another",
+			job.Name)}}
+	}
+	return State{Parallelism: jobParallelism(job), ActiveJob: job.Name}
+}
+
+// conditionText is a Job condition's reason and message, cut short.
+func conditionText(j *batchv1.Job, t batchv1.JobConditionType) string {
+	for _, c := range j.Status.Conditions {
+		if c.Type == t && c.Status == corev1.ConditionTrue {
+			text := c.Reason
+			if c.Message != "" {
+				text += ": " + c.Message
+			}
+			if len(text) > 200 {
+				text = text[:200] + "..."
+			}
+			return " (" + text + ")"
+		}
+	}
+	return ""
 }
 
 // Scale runs the workload at parallelism, creating or replacing the Job of
@@ -173,7 +231,9 @@ func (a *Actuator) scaleJob(ctx context.Context, camp *v1alpha1.Campaign, n int3
 	var job *batchv1.Job
 	for i := range jobs {
 		if jobs[i].Name == name {
-			job = &jobs[i]
+			// A copy: retireOldJobs sorts jobs, which would move another
+			// Job under a pointer into the slice.
+			job = jobs[i].DeepCopy()
 		}
 	}
 	if job == nil {
@@ -191,7 +251,7 @@ func (a *Actuator) scaleJob(ctx context.Context, camp *v1alpha1.Campaign, n int3
 	if err := a.retireOldJobs(ctx, camp, name, jobs); err != nil {
 		return State{}, err
 	}
-	return State{Parallelism: jobParallelism(job), ActiveJob: job.Name}, nil
+	return jobState(camp, job), nil
 }
 
 // createJob creates the Job of the current revision. Its name is fixed by
@@ -229,7 +289,7 @@ func (a *Actuator) createJob(ctx context.Context, camp *v1alpha1.Campaign, name 
 		if err := a.Client.Get(ctx, client.ObjectKeyFromObject(job), existing); err != nil {
 			return nil, fmt.Errorf("reading Job %q: %w", name, err)
 		}
-		if !metaOwnedBy(existing, camp) {
+		if !metav1.IsControlledBy(existing, camp) {
 			return nil, fmt.Errorf("job %q exists and is not owned by Campaign %q", name, camp.Name)
 		}
 		return existing, nil
@@ -299,7 +359,7 @@ func (a *Actuator) jobs(ctx context.Context, camp *v1alpha1.Campaign) ([]batchv1
 	}
 	out := list.Items[:0]
 	for _, j := range list.Items {
-		if metaOwnedBy(&j, camp) {
+		if metav1.IsControlledBy(&j, camp) {
 			out = append(out, j)
 		}
 	}
@@ -321,15 +381,6 @@ func newer(a, b *batchv1.Job) bool {
 		return ga > gb
 	}
 	return b.CreationTimestamp.Before(&a.CreationTimestamp)
-}
-
-func metaOwnedBy(obj client.Object, camp *v1alpha1.Campaign) bool {
-	for _, ref := range obj.GetOwnerReferences() {
-		if ref.UID == camp.UID && ptr.Deref(ref.Controller, false) {
-			return true
-		}
-	}
-	return false
 }
 
 // setParallelism runs n workers; zero suspends the Job.

@@ -144,7 +144,7 @@ func TestJobLifecycle(t *testing.T) {
 		t.Fatalf("%d Jobs, want 1", len(jobs))
 	}
 	j := jobs[0]
-	if *j.Spec.Parallelism != 3 || *j.Spec.Suspend || j.Labels["app"] != "sequencer" || !metaOwnedBy(&j, camp) {
+	if *j.Spec.Parallelism != 3 || *j.Spec.Suspend || j.Labels["app"] != "sequencer" || !metav1.IsControlledBy(&j, camp) {
 		t.Fatalf("the Job is not the template at 3 workers owned by the campaign: %+v", j.ObjectMeta)
 	}
 	if got := j.Spec.Template.Labels; got[CampaignLabel] != camp.Name {
