@@ -32,6 +32,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/utils/ptr"
@@ -193,6 +194,118 @@ func TestJobNamesStayWithinLabelLimits(t *testing.T) {
 	if JobName("x", tmpl) == JobName("x", &batchv1.JobTemplateSpec{Spec: batchv1.JobSpec{BackoffLimit: ptr.To[int32](1)}}) {
 		t.Fatal("two templates share a hash")
 	}
+	if got, want := JobName("spring-webinar", tmpl), "spring-webinar-"+TemplateHash(tmpl); got != want {
+		t.Errorf("a short name is %s, want %s as before", got, want)
+	}
+	prefix := strings.Repeat("b", maxNamePrefix)
+	if JobName(prefix+"-emea", tmpl) == JobName(prefix+"-apac", tmpl) {
+		t.Error("two long names that share a prefix share a Job")
+	}
+	for _, name := range []string{
+		strings.Repeat("c", maxNamePrefix-1) + ".x.y",
+		strings.Repeat("c", maxNamePrefix-1) + "-x-y",
+		strings.Repeat("d", maxNamePrefix-2) + "..-x",
+	} {
+		n := JobName(name, tmpl)
+		if errs := validation.IsDNS1123Subdomain(n); len(errs) > 0 {
+			t.Errorf("Job name %s of campaign %s: %v", n, name, errs)
+		}
+		if errs := validation.IsValidLabelValue(n); len(errs) > 0 {
+			t.Errorf("Job name %s as the pods' job-name label: %v", n, errs)
+		}
+	}
+}
+
+// Scale used to keep a pointer into the list of the campaign's Jobs and
+// then sort that list, so it could report an older, finished Job as the
+// active one. The current revision's name sorts after the old one's here,
+// which is what moved it.
+func TestScaleReportsTheCurrentRevisionsJob(t *testing.T) {
+	ns := namespace(t)
+	camp := jobCampaign(t, ns)
+	a := &Actuator{Client: k8s, Scheme: scheme}
+	old, err := a.Scale(ctx, camp, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := &batchv1.Job{}
+	if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: old.ActiveJob}, j); err != nil {
+		t.Fatal(err)
+	}
+	complete(t, j, true)
+	for i := 0; JobName(camp.Name, camp.Spec.Outreach.JobTemplate) <= old.ActiveJob; i++ {
+		camp.Spec.Outreach.JobTemplate.Spec.Template.Spec.Containers[0].Image = fmt.Sprintf("sequencer:%d", i)
+	}
+	if err := k8s.Update(ctx, camp); err != nil {
+		t.Fatal(err)
+	}
+	want := JobName(camp.Name, camp.Spec.Outreach.JobTemplate)
+	// The first call creates the new revision's Job, the second finds both.
+	for _, n := range []int32{3, 5} {
+		cur, err := a.Scale(ctx, camp, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cur.ActiveJob != want || cur.Parallelism != n || cur.Blocked != nil {
+			t.Errorf("Scale reported %+v, want Job %s at %d", cur, want, n)
+		}
+	}
+}
+
+func TestFinishedAndForeignJobsAreReportedNotScaled(t *testing.T) {
+	a := &Actuator{Client: k8s, Scheme: scheme}
+	for _, c := range []struct {
+		name   string
+		finish func(*testing.T, *batchv1.Job)
+		reason string
+	}{
+		{"a failed Job", func(t *testing.T, j *batchv1.Job) { complete(t, j, false) }, v1alpha1.JobFailedReason},
+		{"a completed Job", func(t *testing.T, j *batchv1.Job) { complete(t, j, true) }, v1alpha1.JobCompletedReason},
+	} {
+		t.Run(c.name+" runs nothing and says what to do", func(t *testing.T) {
+			ns := namespace(t)
+			camp := jobCampaign(t, ns)
+			st, err := a.Scale(ctx, camp, 4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			j := &batchv1.Job{}
+			if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: st.ActiveJob}, j); err != nil {
+				t.Fatal(err)
+			}
+			c.finish(t, j)
+			got, err := a.Observe(ctx, camp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Parallelism != 0 || got.Blocked == nil || got.Blocked.Reason != c.reason || !strings.Contains(got.Blocked.Message, "delete the Job") {
+				t.Errorf("observed %+v (%+v), want 0 workers, blocked with %s", got, got.Blocked, c.reason)
+			}
+		})
+	}
+	t.Run("a Job of the campaign's name that it does not control is never its own", func(t *testing.T) {
+		ns := namespace(t)
+		camp := jobCampaign(t, ns)
+		name := JobName(camp.Name, camp.Spec.Outreach.JobTemplate)
+		foreign := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, Spec: *camp.Spec.Outreach.JobTemplate.Spec.DeepCopy()}
+		foreign.Spec.Parallelism = ptr.To[int32](7)
+		if err := k8s.Create(ctx, foreign); err != nil {
+			t.Fatal(err)
+		}
+		got, err := a.Observe(ctx, camp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.ActiveJob != "" || got.Parallelism != 0 || got.Blocked == nil || got.Blocked.Reason != v1alpha1.JobConflictReason {
+			t.Errorf("observed %+v (%+v), want no Job of its own, blocked with JobConflict", got, got.Blocked)
+		}
+		if _, err := a.Scale(ctx, camp, 2); err == nil {
+			t.Error("Scale adopted or overwrote a Job the campaign does not control")
+		}
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(foreign), foreign); err != nil || *foreign.Spec.Parallelism != 7 || len(foreign.OwnerReferences) != 0 {
+			t.Errorf("the foreign Job changed: %v %+v", err, foreign.ObjectMeta.OwnerReferences)
+		}
+	})
 }
 
 func TestScaleSubresource(t *testing.T) {
