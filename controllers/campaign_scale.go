@@ -98,7 +98,12 @@ func decideScale(camp *v1alpha1.Campaign, in campaignInput, hist *scaleHistory, 
 		prev = &p
 	}
 	plan := camp.Spec.Outreach.LeadsPerWorkerPerWeek.AsApproximateFloat64()
-	workers := balance.AverageWorkers(fromRecords(s.ParallelismHistory), now, metricsWindow(camp))
+	history := fromRecords(s.ParallelismHistory)
+	if len(history) == 0 {
+		// Nothing recorded yet: the workload has run as it is found.
+		history = []balance.WorkerRecord{{Since: now, Workers: in.workload.Parallelism}}
+	}
+	workers := balance.AverageWorkers(history, now, metricsWindow(camp))
 	yield, basis := balance.Yield(leads, workers, prev, plan)
 	y := balance.Quantity(math.Round(yield*100) / 100)
 	s.YieldPerWorker, s.YieldBasis = &y, v1alpha1.Basis(basis)

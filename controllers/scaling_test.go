@@ -21,7 +21,9 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -29,6 +31,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/truce-dev/truce/api/v1alpha1"
+	"github.com/truce-dev/truce/internal/balance"
 	"github.com/truce-dev/truce/internal/outreach"
 )
 
@@ -86,8 +89,11 @@ var _ = Describe("Scaling outreach", func() {
 		target()
 		camp := campaign()
 		crm.set(ns, camp.Name, 300, 120)
-		// From the plan (15 per worker) it starts at 4 workers; at 300
-		// leads/wk the observed yield asks for ever fewer, down to one.
+		// From the plan (15 per worker) it starts at 6 workers.
+		Eventually(func(g Gomega) { g.Expect(*job(g, camp).Spec.Parallelism).To(Equal(int32(6))) }).Should(Succeed())
+		// A day of their work later, 300 leads/wk from an average of 6/7
+		// of a worker over the week is 350 a worker: one is enough.
+		advanceClock(24 * time.Hour)
 		Eventually(func(g Gomega) {
 			g.Expect(*job(g, camp).Spec.Parallelism).To(Equal(int32(1)))
 			c := targetBalanced(g, v1alpha1.LeadOverflowReason)
@@ -215,5 +221,132 @@ var _ = Describe("Scaling outreach", func() {
 			g.Expect(j.Name).NotTo(Equal(first))
 			g.Expect(j.Spec.Template.Spec.Containers[0].Image).To(HaveSuffix(":2.5.0"))
 		}).Should(Succeed())
+	})
+
+	It("falls back after failureThreshold failed reads, one counted per poll as the clock moves", func() {
+		target()
+		camp := campaign(func(c *v1alpha1.Campaign) {
+			c.Spec.Outreach.Fallback = &v1alpha1.Fallback{FailureThreshold: 3, Parallelism: ptr.To[int32](8)}
+		})
+		crm.set(ns, camp.Name, 84, 34)
+		Eventually(func(g Gomega) { g.Expect(*job(g, camp).Spec.Parallelism).To(Equal(int32(6))) }).Should(Succeed())
+		crm.fail(true)
+		DeferCleanup(crm.fail, false)
+		failures := func(n int32) {
+			GinkgoHelper()
+			Eventually(func(g Gomega) {
+				g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(camp), camp)).To(Succeed())
+				g.Expect(camp.Status.Metrics).To(ContainElement(And(
+					HaveField("Name", "leads"), HaveField("ConsecutiveFailures", n))))
+			}).Should(Succeed())
+		}
+		failures(1)
+		// However often it is reconciled within one poll, a failure counts once.
+		Consistently(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(camp), camp)).To(Succeed())
+			g.Expect(camp.Status.Metrics).To(ContainElement(HaveField("ConsecutiveFailures", int32(1))))
+			g.Expect(*job(g, camp).Spec.Parallelism).To(Equal(int32(6)))
+		}, 6*time.Second, time.Second).Should(Succeed())
+		advanceClock(5 * time.Second)
+		failures(2)
+		Expect(*job(Default, camp).Spec.Parallelism).To(Equal(int32(6)))
+		advanceClock(5 * time.Second)
+		failures(3)
+		Eventually(func(g Gomega) { g.Expect(*job(g, camp).Spec.Parallelism).To(Equal(int32(8))) }).Should(Succeed())
+	})
+
+	It("scales up one step per period, and steps again once the clock passes it", func() {
+		target()
+		camp := campaign(func(c *v1alpha1.Campaign) {
+			c.Spec.Outreach.Behavior = &v1alpha1.ScalingBehavior{
+				ScaleUpWorkers: ptr.To[int32](1), ScaleUpPercent: ptr.To[int32](1), ScaleUpPeriodSeconds: ptr.To[int32](60),
+			}
+		})
+		// No leads yet: the plan's 15 a worker asks for 6.
+		crm.set(ns, camp.Name, 0, 0)
+		parallelism := func(n int32) {
+			GinkgoHelper()
+			Eventually(func(g Gomega) { g.Expect(*job(g, camp).Spec.Parallelism).To(Equal(n)) }).Should(Succeed())
+		}
+		parallelism(1)
+		Consistently(func(g Gomega) { g.Expect(*job(g, camp).Spec.Parallelism).To(Equal(int32(1))) }, 6*time.Second, time.Second).Should(Succeed())
+		advanceClock(61 * time.Second)
+		parallelism(2)
+		Consistently(func(g Gomega) { g.Expect(*job(g, camp).Spec.Parallelism).To(Equal(int32(2))) }, 6*time.Second, time.Second).Should(Succeed())
+		advanceClock(61 * time.Second)
+		parallelism(3)
+	})
+
+	It("scales down only once the stabilization window has passed on the clock", func() {
+		target()
+		camp := campaign(func(c *v1alpha1.Campaign) {
+			c.Spec.Outreach.Behavior = &v1alpha1.ScalingBehavior{ScaleDownStabilizationSeconds: ptr.To[int32](300)}
+		})
+		crm.set(ns, camp.Name, 0, 0)
+		Eventually(func(g Gomega) { g.Expect(*job(g, camp).Spec.Parallelism).To(Equal(int32(6))) }).Should(Succeed())
+		// 1M of the 1.2M booked: 200k needs 28 leads/wk, 2 workers.
+		crm.setTarget(ns, st.Name, 1000000)
+		Eventually(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(camp), camp)).To(Succeed())
+			g.Expect(camp.Status.AllocatedLeadsPerWeek.String()).To(Equal("28"))
+		}).Should(Succeed())
+		Consistently(func(g Gomega) { g.Expect(*job(g, camp).Spec.Parallelism).To(Equal(int32(6))) }, 6*time.Second, time.Second).Should(Succeed())
+		advanceClock(301 * time.Second)
+		Eventually(func(g Gomega) { g.Expect(*job(g, camp).Spec.Parallelism).To(Equal(int32(2))) }).Should(Succeed())
+	})
+
+	// The ramp that ran away (2 → 4 → 6 → … → 192) when a week's leads
+	// were divided by the workers running now: a Deployment found at 2
+	// replicas that made 100 leads a worker-week all week, and a share of
+	// 400 leads/wk. The test plays the metrics source: the leads counted
+	// over the trailing week are 100 times the worker-time the Deployment
+	// really ran, hour by hour of the controllers' clock.
+	It("ramps a campaign found at 2 workers to its 4 without overshooting", func() {
+		target(func(s *v1alpha1.SalesTarget) {
+			s.Spec.Strategy = v1alpha1.FillCapacity
+			s.Spec.Capacity.Reps = 16 // 400 leads/wk
+		})
+		deploy := &appsv1.Deployment{
+			ObjectMeta: metav1.ObjectMeta{Name: "prospecting-workers", Namespace: ns},
+			Spec: appsv1.DeploymentSpec{
+				Replicas: ptr.To[int32](2),
+				Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "prospecting"}},
+				Template: corev1.PodTemplateSpec{
+					ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "prospecting"}},
+					Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "p", Image: "p"}}},
+				},
+			},
+		}
+		Expect(k8sClient.Create(ctx, deploy)).To(Succeed())
+		DeferCleanup(k8sClient.Delete, ctx, deploy)
+		truth := []balance.WorkerRecord{{Since: testClock.Now(), Workers: 2}}
+		leadsNow := func() float64 { return 100 * balance.AverageWorkers(truth, testClock.Now(), balance.Week) }
+		camp := create(scaleCampSample, ns, &v1alpha1.Campaign{}, readFromCRM, func(c *v1alpha1.Campaign) {
+			// The plan is wrong (60 a worker would ask for 7); the observed
+			// yield must win.
+			c.Spec.Outreach.LeadsPerWorkerPerWeek = resource.MustParse("60")
+			c.Spec.Outreach.MaxParallelism = 20
+		})
+		highest := int32(2)
+		for step := range 10 {
+			leads := leadsNow()
+			crm.set(ns, camp.Name, leads, leads/2)
+			Eventually(func(g Gomega) {
+				g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(camp), camp)).To(Succeed())
+				g.Expect(camp.Status.LeadsPerWeek).NotTo(BeNil())
+				g.Expect(camp.Status.LeadsPerWeek.AsApproximateFloat64()).To(BeNumerically("~", leads, 0.001))
+				g.Expect(camp.Status.YieldBasis).To(Equal(v1alpha1.Basis("Observed")))
+			}).Should(Succeed(), "step %d", step)
+			Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(deploy), deploy)).To(Succeed())
+			n := *deploy.Spec.Replicas
+			if n != truth[len(truth)-1].Workers {
+				truth = append(truth, balance.WorkerRecord{Since: testClock.Now(), Workers: n})
+			}
+			highest = max(highest, n)
+			advanceClock(3 * time.Hour)
+		}
+		Expect(highest).To(Equal(int32(4)), "the Deployment ran %v", truth)
+		Expect(truth[len(truth)-1].Workers).To(Equal(int32(4)))
+		Expect(camp.Status.YieldPerWorker.AsApproximateFloat64()).To(BeNumerically("~", 100, 1))
 	})
 })

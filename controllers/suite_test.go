@@ -154,3 +154,13 @@ func kubectl(args ...string) (string, error) {
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
+
+// advanceClock moves the controllers' clock on by d, as polls would over
+// that much time, and puts it back at fakeNow after the spec.
+func advanceClock(d time.Duration) {
+	GinkgoHelper()
+	if testClock.Now().Equal(fakeNow) {
+		DeferCleanup(func() { testClock.SetTime(fakeNow) })
+	}
+	testClock.SetTime(testClock.Now().Add(d))
+}

@@ -68,6 +68,10 @@ var _ = Describe("Validation at apply time", func() {
 
 	It("accepts every sample as written", func() {
 		out, err := kubectl("apply", "--server-side", "--field-manager=test", "-n", ns, "-k", filepath.Join("..", "config", "samples"))
+		DeferCleanup(func() {
+			out, err := kubectl("delete", "-n", ns, "--ignore-not-found", "-k", filepath.Join("..", "config", "samples"))
+			Expect(err).NotTo(HaveOccurred(), out)
+		})
 		Expect(err).NotTo(HaveOccurred(), out)
 		Expect(out).To(ContainSubstring("salestarget.revops.truce.dev/emea-smb serverside-applied"))
 		Expect(out).To(ContainSubstring("campaign.revops.truce.dev/spring-webinar serverside-applied"))
@@ -123,6 +127,11 @@ var _ = Describe("Validation at apply time", func() {
 		Entry("both a job template and a scale target", jobCampaignSample, set(map[string]any{"kind": "Deployment", "name": "x"}, "spec", "outreach", "scaleTargetRef"), "spec.outreach: Invalid value: outreach must set exactly one of jobTemplate or scaleTargetRef"),
 		Entry("neither a job template nor a scale target", jobCampaignSample, unset("spec", "outreach", "jobTemplate"), "spec.outreach: Invalid value"),
 		Entry("a job template without a spec", jobCampaignSample, set(map[string]any{"metadata": map[string]any{"labels": map[string]any{"a": "b"}}}, "spec", "outreach", "jobTemplate"), "spec.outreach.jobTemplate: Invalid value: jobTemplate.spec is required"),
+		Entry("a job template whose pods restart Always", jobCampaignSample, set("Always", "spec", "outreach", "jobTemplate", "spec", "template", "spec", "restartPolicy"),
+			"spec.outreach.jobTemplate.spec.template.spec.restartPolicy: Invalid value: \"object\": jobTemplate.spec.template.spec.restartPolicy must be Never or OnFailure"),
+		Entry("a job template whose pods set no restartPolicy", jobCampaignSample, unset("spec", "outreach", "jobTemplate", "spec", "template", "spec", "restartPolicy"),
+			"spec.outreach.jobTemplate.spec.template.spec.restartPolicy: Invalid value: \"object\": jobTemplate.spec.template.spec.restartPolicy must be Never or OnFailure"),
+		Entry("a metrics window of zero", jobCampaignSample, set(int64(0), "spec", "metrics", "windowSeconds"), "spec.metrics.windowSeconds"),
 		Entry("a scale target without a kind", scaleCampSample, unset("spec", "outreach", "scaleTargetRef", "kind"), "spec.outreach.scaleTargetRef.kind"),
 		Entry("a minimum parallelism above the maximum", jobCampaignSample, set(int64(30), "spec", "outreach", "minParallelism"), "spec.outreach.minParallelism: Invalid value: minParallelism must not exceed maxParallelism"),
 		Entry("a negative minimum parallelism", jobCampaignSample, set(int64(-1), "spec", "outreach", "minParallelism"), "spec.outreach.minParallelism"),

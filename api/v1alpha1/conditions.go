@@ -97,8 +97,9 @@ const (
 	MetricsUnavailableReason = "MetricsUnavailable"
 	// NotYetQueriedReason: no query has been sent yet.
 	NotYetQueriedReason = "NotYetQueried"
-	// BookingsUnknownReason: a new period began and its bookings could not be
-	// read yet; last period's are never counted, and demand is held.
+	// BookingsUnknownReason: the current period's bookings could not be read
+	// (a source that fails, often just as a new period begins); an earlier
+	// period's are never counted, and demand is held where it was.
 	BookingsUnknownReason = "BookingsUnknown"
 )
 

@@ -134,7 +134,7 @@ type Result struct {
 	// there was nothing to hold either, and no campaign gets a share.
 	DemandHeld, DemandKnown bool
 	Allocations             []Allocation
-	Verdict     Verdict
+	Verdict                 Verdict
 }
 
 // Evaluate computes capacity, need, demand, supply, quality, pace, each
