@@ -99,7 +99,9 @@ func TestRateFollowsWorkersWithinTheWindow(t *testing.T) {
 			sim.Step(at, map[string]int{"webinar": workers})
 		}
 	}
-	step(12, 2) // 12 simulated hours at 2 workers
+	step(3, 2) // half the first window at 2 workers: only what there is counts
+	near(t, "rate in the first half window", sim.Snapshot().Campaigns["webinar"].LeadsPerWeek, 14)
+	step(9, 2) // 12 simulated hours at 2 workers
 	near(t, "rate at 2 workers", sim.Snapshot().Campaigns["webinar"].LeadsPerWeek, 28)
 	step(3, 4) // half the 6h window at 4 workers
 	near(t, "rate half way", sim.Snapshot().Campaigns["webinar"].LeadsPerWeek, 42)

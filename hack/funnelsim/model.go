@@ -277,15 +277,14 @@ func (s *Simulator) Snapshot() Snapshot {
 	return out
 }
 
-// rate is the campaign's leads per simulated week by grade, over the rate
-// window (or the time simulated so far, while that is shorter).
+// rate is the campaign's leads per simulated week by grade: the leads
+// counted over the trailing rate window, scaled to a week. Like a counter's
+// increase() over a window longer than its life, a window that is not yet
+// full counts only the leads there are.
 func (s *Simulator) rate(c *campaignState) [4]float64 {
 	var out [4]float64
-	from := s.simulated - s.scenario.RateWindow.Duration
-	if from < 0 {
-		from = 0
-	}
-	span := s.simulated - from
+	from := max(s.simulated-s.scenario.RateWindow.Duration, 0)
+	span := s.scenario.RateWindow.Duration
 	if span <= 0 {
 		return out
 	}

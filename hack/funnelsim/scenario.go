@@ -45,7 +45,8 @@ type Scenario struct {
 	// Yields and capacities are per simulated week.
 	Speed float64 `json:"speed,omitempty"`
 	// RateWindow is the simulated time over which leads per week are
-	// measured (leads in the window, scaled to a week); 6h when empty.
+	// measured (leads in the window, scaled to a week, as truce's
+	// spec.metrics.windowSeconds expects); 6h when empty.
 	RateWindow metav1.Duration `json:"rateWindow,omitempty"`
 	// Namespace is where the campaigns' pods run; "default" when empty.
 	Namespace string       `json:"namespace,omitempty"`
