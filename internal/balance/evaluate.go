@@ -23,6 +23,8 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/utils/ptr"
+
 	"github.com/truce-dev/truce/api/v1alpha1"
 )
 
@@ -157,7 +159,7 @@ func Evaluate(in TargetInput) Result {
 	r.WinRate, r.WinRateBasis, r.ObservedWinRate = winRate(s.Plan, in.Observed)
 	r.DealSize, r.DealSizeBasis = dealSize(s.Plan, in.Observed)
 
-	cycle := time.Duration(deref(s.Plan.SalesCycleDays)) * 24 * time.Hour
+	cycle := time.Duration(ptr.Deref(s.Plan.SalesCycleDays, 0)) * 24 * time.Hour
 	r.WeeksLeft = math.Max(minWeeksLeft, float64(in.Period.End.Sub(in.Now)-cycle)/float64(Week))
 	perDeal := r.WinRate
 	if !dealQuota {
@@ -457,11 +459,4 @@ func nonNegative(v float64) float64 {
 		return math.MaxFloat64
 	}
 	return v
-}
-
-func deref(p *int32) int32 {
-	if p == nil {
-		return 0
-	}
-	return *p
 }

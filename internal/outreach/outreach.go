@@ -24,6 +24,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
@@ -262,15 +263,11 @@ func (a *Actuator) createJob(ctx context.Context, camp *v1alpha1.Campaign, name 
 	job := &batchv1.Job{}
 	job.Name, job.Namespace = name, camp.Namespace
 	job.Labels = map[string]string{}
-	for k, v := range tmpl.Labels {
-		job.Labels[k] = v
-	}
+	maps.Copy(job.Labels, tmpl.Labels)
 	job.Labels[CampaignLabel] = camp.Name
 	job.Labels[TemplateHashLabel] = TemplateHash(tmpl)
 	job.Annotations = map[string]string{}
-	for k, v := range tmpl.Annotations {
-		job.Annotations[k] = v
-	}
+	maps.Copy(job.Annotations, tmpl.Annotations)
 	job.Annotations[GenerationAnnotation] = strconv.FormatInt(camp.Generation, 10)
 	tmpl.Spec.DeepCopyInto(&job.Spec)
 	// The pods carry the campaign's label too, so they can be selected
@@ -304,8 +301,8 @@ func (a *Actuator) createJob(ctx context.Context, camp *v1alpha1.Campaign, name 
 // retireOldJobs deletes the running Jobs of earlier revisions and keeps the
 // finished ones within the history limits, newest first.
 func (a *Actuator) retireOldJobs(ctx context.Context, camp *v1alpha1.Campaign, current string, jobs []batchv1.Job) error {
-	keepOK := limit(camp.Spec.Outreach.SuccessfulJobsHistoryLimit, 3)
-	keepFailed := limit(camp.Spec.Outreach.FailedJobsHistoryLimit, 1)
+	keepOK := ptr.Deref(camp.Spec.Outreach.SuccessfulJobsHistoryLimit, 3)
+	keepFailed := ptr.Deref(camp.Spec.Outreach.FailedJobsHistoryLimit, 1)
 	sort.SliceStable(jobs, func(i, j int) bool { return newer(&jobs[i], &jobs[j]) })
 	var ok, failed int32
 	for i := range jobs {
@@ -394,13 +391,6 @@ func jobParallelism(job *batchv1.Job) int32 {
 		return 0
 	}
 	return ptr.Deref(job.Spec.Parallelism, 1)
-}
-
-func limit(p *int32, def int32) int32 {
-	if p == nil {
-		return def
-	}
-	return *p
 }
 
 func finished(j *batchv1.Job) bool { return succeeded(j) || failedJob(j) }
