@@ -74,7 +74,7 @@ prometheus: ## Build Prometheus for the metrics tests if it is not cached.
 
 .PHONY: test
 test: manifests generate fmt vet envtest prometheus ## Run every test against a real kube-apiserver, etcd and Prometheus.
-	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" TRUCE_PROMETHEUS="$(PROMETHEUS_BIN)" go test ./... -race -coverprofile cover.out
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" TRUCE_PROMETHEUS="$(PROMETHEUS_BIN)" go test ./... -race -timeout 30m -coverprofile cover.out
 
 .PHONY: cluster-assets
 cluster-assets: ## Build the local cluster (kube-controller-manager, kube-scheduler, kwok) if it is not cached.

@@ -198,10 +198,11 @@ var _ = Describe("Campaign controller", func() {
 			condition(v1alpha1.ReadyCondition, metav1.ConditionTrue, v1alpha1.ReconciledReason)(g, camp, camp.Status.Conditions)
 			condition(v1alpha1.BalancedCondition, metav1.ConditionTrue, v1alpha1.BalancedReason)(g, camp, camp.Status.Conditions)
 			// The clock stands still, so no worker-time is behind the leads
-			// yet: the plan's 15 leads a worker asks for 6 workers.
+			// yet: the plan's 15 leads a worker asks for 6 workers, and the
+			// first period's scale-up limit allows 4.
 			g.Expect(camp.Status.ActiveJob).NotTo(BeEmpty())
-			g.Expect(camp.Status.CurrentParallelism).To(Equal(ptr.To[int32](6)))
-			g.Expect(camp.Status.DesiredParallelism).To(Equal(ptr.To[int32](6)))
+			g.Expect(camp.Status.CurrentParallelism).To(Equal(ptr.To[int32](4)))
+			g.Expect(camp.Status.DesiredParallelism).To(Equal(ptr.To[int32](4)))
 			g.Expect(camp.Status.YieldPerWorker.String()).To(Equal("15"))
 			g.Expect(camp.Status.YieldBasis).To(Equal(v1alpha1.Basis("Plan")))
 		}).Should(Succeed())

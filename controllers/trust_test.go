@@ -49,7 +49,7 @@ var _ = Describe("Status that always tells the truth", func() {
 		crmSecret(ns)
 		st := create(targetSample, ns, &v1alpha1.SalesTarget{}, targetReadsFromCRM)
 		crm.setTarget(ns, st.Name, 600000)
-		healthy = create(jobCampaignSample, ns, &v1alpha1.Campaign{}, readFromCRM, func(c *v1alpha1.Campaign) { c.Name = "healthy" })
+		healthy = create(jobCampaignSample, ns, &v1alpha1.Campaign{}, func(c *v1alpha1.Campaign) { c.Name = "healthy" }, readFromCRM)
 		crm.set(ns, healthy.Name, 40, 16)
 	})
 	// stillReconciled changes the healthy campaign's leads and waits for
@@ -65,7 +65,8 @@ var _ = Describe("Status that always tells the truth", func() {
 		}).Should(Succeed())
 	}
 	campaign := func(change ...func(*v1alpha1.Campaign)) *v1alpha1.Campaign {
-		c := create(jobCampaignSample, ns, &v1alpha1.Campaign{}, append([]func(*v1alpha1.Campaign){readFromCRM}, change...)...)
+		// Named first: readFromCRM reads the numbers kept under the name.
+		c := create(jobCampaignSample, ns, &v1alpha1.Campaign{}, append(change, readFromCRM)...)
 		crm.set(ns, c.Name, 30, 12)
 		return c
 	}
@@ -131,16 +132,16 @@ var _ = Describe("Status that always tells the truth", func() {
 	})
 
 	It("says what to fix when the scale target does not exist or cannot be scaled", func() {
-		missing := create(scaleCampSample, ns, &v1alpha1.Campaign{}, readFromCRM, func(c *v1alpha1.Campaign) { c.Name = "missing" })
+		missing := create(scaleCampSample, ns, &v1alpha1.Campaign{}, func(c *v1alpha1.Campaign) { c.Name = "missing" }, readFromCRM)
 		crm.set(ns, missing.Name, 30, 12)
 		ready(missing, v1alpha1.WorkloadUnavailableReason, `"prospecting-workers"`, "not found", "spec.outreach.scaleTargetRef")
 
 		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "not-scalable", Namespace: ns}}
 		Expect(k8sClient.Create(ctx, cm)).To(Succeed())
-		noScale := create(scaleCampSample, ns, &v1alpha1.Campaign{}, readFromCRM, func(c *v1alpha1.Campaign) {
+		noScale := create(scaleCampSample, ns, &v1alpha1.Campaign{}, func(c *v1alpha1.Campaign) {
 			c.Name = "no-scale"
 			c.Spec.Outreach.ScaleTargetRef = &v1alpha1.ScaleTargetReference{APIVersion: "v1", Kind: "ConfigMap", Name: cm.Name}
-		})
+		}, readFromCRM)
 		crm.set(ns, noScale.Name, 30, 12)
 		ready(noScale, v1alpha1.WorkloadUnavailableReason, `ConfigMap "not-scalable"`, "spec.outreach.scaleTargetRef")
 		stillReconciled()
