@@ -198,7 +198,6 @@ func (r *CampaignReconciler) scale(ctx context.Context, camp *v1alpha1.Campaign,
 		state = next
 		if state.Parallelism != in.workload.Parallelism {
 			s.LastScaleTime = &metav1.Time{Time: now}
-			hist.changes = d.Changes
 			logf.FromContext(ctx).Info("Scaled outreach", "from", in.workload.Parallelism, "to", state.Parallelism, "reason", d.Reason)
 		}
 		if state.Blocked != nil {

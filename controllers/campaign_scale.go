@@ -32,10 +32,10 @@ import (
 	"github.com/truce-dev/truce/internal/metrics"
 )
 
-// scaleMemory keeps each campaign's recent recommendations and scale
-// changes, like the HPA does, for the stabilization window and the scale-up
-// rate limit. It is lost on restart, which only makes the next decisions
-// start their windows afresh.
+// scaleMemory keeps each campaign's recent recommendations, like the HPA
+// does, for the scale-down stabilization window. It is lost on restart,
+// which only starts the window afresh. The scale changes the scale-up rate
+// limit counts come from the parallelism history in status, which is not.
 type scaleMemory struct {
 	mu sync.Mutex
 	m  map[types.NamespacedName]scaleHistory
@@ -43,7 +43,6 @@ type scaleMemory struct {
 
 type scaleHistory struct {
 	recommendations []balance.Recommendation
-	changes         []balance.Change
 }
 
 func (s *scaleMemory) get(k types.NamespacedName) scaleHistory {
@@ -126,7 +125,7 @@ func decideScale(camp *v1alpha1.Campaign, in campaignInput, hist *scaleHistory, 
 		Suspended:      camp.Spec.Suspend,
 		Behavior:       camp.Spec.Outreach.Behavior,
 		History:        hist.recommendations,
-		Changes:        hist.changes,
+		Changes:        balance.ChangesOf(history),
 		MetricsFailing: leadsFailed || (allocated == nil && !camp.Spec.Suspend),
 		Failures:       metrics.Failures(s.Metrics, string(v1alpha1.LeadsMetric)),
 		Fallback:       camp.Spec.Outreach.Fallback,

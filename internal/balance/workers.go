@@ -79,6 +79,19 @@ func ObservedYield(leads, averageWorkers float64) (yield float64, ok bool) {
 	return finite(leads / averageWorkers), true
 }
 
+// ChangesOf are the scale changes a history records, for the scale-up rate
+// limit: kept in status with the history, they outlive a restart of the
+// controller, so a restart never grants a second step within one period.
+func ChangesOf(history []WorkerRecord) []Change {
+	var out []Change
+	for i := 1; i < len(history); i++ {
+		if d := history[i].Workers - history[i-1].Workers; d != 0 {
+			out = append(out, Change{Time: history[i].Since, Delta: d})
+		}
+	}
+	return out
+}
+
 // RecordWorkers returns history with the campaign running workers from now
 // on: a record is added when the parallelism changes, records that ended
 // before the window are dropped (the last one to start before it is kept,

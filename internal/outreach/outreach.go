@@ -97,6 +97,24 @@ func TemplateHash(t *batchv1.JobTemplateSpec) string {
 	return hex.EncodeToString(sum[:])[:hashLength]
 }
 
+// CampaignLabelValue is the value of CampaignLabel for a campaign: its
+// name, or for a name longer than a label value allows (63 characters) its
+// first 52 characters and a hash of the whole name.
+func CampaignLabelValue(campaign string) string {
+	if len(campaign) <= 63 {
+		return campaign
+	}
+	return shortened(campaign, []byte(campaign))
+}
+
+// shortened is name cut to maxNamePrefix characters, without a trailing
+// '.' or '-', and a hash of data.
+func shortened(name string, data []byte) string {
+	sum := sha256.Sum256(data)
+	prefix := strings.TrimRight(name[:maxNamePrefix], ".-_")
+	return fmt.Sprintf("%s-%s", prefix, hex.EncodeToString(sum[:])[:hashLength])
+}
+
 // JobName is the name of the Job that runs a campaign's template revision:
 // <campaign>-<template hash>. A name too long for that is cut, without a
 // trailing '.' or '-', and its hash then covers the whole campaign name
@@ -106,9 +124,7 @@ func JobName(campaign string, t *batchv1.JobTemplateSpec) string {
 		return fmt.Sprintf("%s-%s", campaign, TemplateHash(t))
 	}
 	data, _ := json.Marshal(t) // a JobTemplateSpec always marshals
-	sum := sha256.Sum256(append([]byte(campaign+"\x00"), data...))
-	prefix := strings.TrimRight(campaign[:maxNamePrefix], ".-")
-	return fmt.Sprintf("%s-%s", prefix, hex.EncodeToString(sum[:])[:hashLength])
+	return shortened(campaign, append([]byte(campaign+"\x00"), data...))
 }
 
 // Observe reads the workload's current state.
@@ -264,7 +280,7 @@ func (a *Actuator) createJob(ctx context.Context, camp *v1alpha1.Campaign, name 
 	job.Name, job.Namespace = name, camp.Namespace
 	job.Labels = map[string]string{}
 	maps.Copy(job.Labels, tmpl.Labels)
-	job.Labels[CampaignLabel] = camp.Name
+	job.Labels[CampaignLabel] = CampaignLabelValue(camp.Name)
 	job.Labels[TemplateHashLabel] = TemplateHash(tmpl)
 	job.Annotations = map[string]string{}
 	maps.Copy(job.Annotations, tmpl.Annotations)
@@ -275,7 +291,7 @@ func (a *Actuator) createJob(ctx context.Context, camp *v1alpha1.Campaign, name 
 	if job.Spec.Template.Labels == nil {
 		job.Spec.Template.Labels = map[string]string{}
 	}
-	job.Spec.Template.Labels[CampaignLabel] = camp.Name
+	job.Spec.Template.Labels[CampaignLabel] = CampaignLabelValue(camp.Name)
 	setParallelism(job, n)
 	if err := controllerutil.SetControllerReference(camp, job, a.Scheme); err != nil {
 		return nil, err
@@ -351,7 +367,7 @@ func (a *Actuator) currentJob(ctx context.Context, camp *v1alpha1.Campaign) (*ba
 // those it controls.
 func (a *Actuator) jobs(ctx context.Context, camp *v1alpha1.Campaign) ([]batchv1.Job, error) {
 	var list batchv1.JobList
-	if err := a.Client.List(ctx, &list, client.InNamespace(camp.Namespace), client.MatchingLabels{CampaignLabel: camp.Name}); err != nil {
+	if err := a.Client.List(ctx, &list, client.InNamespace(camp.Namespace), client.MatchingLabels{CampaignLabel: CampaignLabelValue(camp.Name)}); err != nil {
 		return nil, fmt.Errorf("listing the Jobs of Campaign %q: %w", camp.Name, err)
 	}
 	out := list.Items[:0]

@@ -213,6 +213,12 @@ func TestJobNamesStayWithinLabelLimits(t *testing.T) {
 		if errs := validation.IsValidLabelValue(n); len(errs) > 0 {
 			t.Errorf("Job name %s as the pods' job-name label: %v", n, errs)
 		}
+		if v := CampaignLabelValue(name); len(validation.IsValidLabelValue(v)) > 0 || v == CampaignLabelValue(name+"z") {
+			t.Errorf("campaign label %s of %s: %v", v, name, validation.IsValidLabelValue(v))
+		}
+	}
+	if CampaignLabelValue("spring-webinar") != "spring-webinar" {
+		t.Error("a short name is not its own label value")
 	}
 }
 
