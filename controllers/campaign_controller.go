@@ -171,8 +171,11 @@ func (r *CampaignReconciler) scale(ctx context.Context, camp *v1alpha1.Campaign,
 	key := client.ObjectKeyFromObject(camp)
 	now := r.Clock.Now().Truncate(time.Second)
 	if in.workloadErr != nil {
-		setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.WorkloadUnavailableReason,
-			bounded(in.workloadErr.Error()+": check spec.outreach.scaleTargetRef"))
+		msg := in.workloadErr.Error()
+		if camp.Spec.Outreach.ScaleTargetRef != nil {
+			msg += ": check spec.outreach.scaleTargetRef"
+		}
+		setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.WorkloadUnavailableReason, bounded(msg))
 		setCampaignBalanced(camp, in.target)
 		return nil
 	}
