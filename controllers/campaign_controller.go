@@ -201,6 +201,7 @@ func (r *CampaignReconciler) scale(ctx context.Context, camp *v1alpha1.Campaign,
 		state = next
 		if state.Parallelism != in.workload.Parallelism {
 			s.LastScaleTime = &metav1.Time{Time: now}
+			hist.changes = append(make([]balance.Change, 0, len(d.Changes)), d.Changes...)
 			logf.FromContext(ctx).Info("Scaled outreach", "from", in.workload.Parallelism, "to", state.Parallelism, "reason", d.Reason)
 		}
 		if state.Blocked != nil {

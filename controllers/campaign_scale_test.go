@@ -61,7 +61,7 @@ func TestYieldComesFromTheWorkersThatProducedTheLeads(t *testing.T) {
 			t.Errorf("%s: desired %d (%s) at yield %s (%s), want %d at %s", what, d.Desired, d.Reason,
 				camp.Status.YieldPerWorker, camp.Status.YieldBasis, want, yield)
 		}
-		hist.recommendations = d.History
+		hist.recommendations, hist.changes = d.History, append([]balance.Change{}, d.Changes...)
 		if d.Desired != workers {
 			camp.Status.ParallelismHistory = toRecords(balance.RecordWorkers(fromRecords(camp.Status.ParallelismHistory), now, d.Desired, balance.Week))
 		}
