@@ -73,8 +73,8 @@ prometheus: ## Build Prometheus for the metrics tests if it is not cached.
 	hack/prometheus.sh >/dev/null
 
 .PHONY: test
-test: manifests generate fmt vet envtest prometheus ## Run every test against a real kube-apiserver, etcd and Prometheus.
-	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" TRUCE_PROMETHEUS="$(PROMETHEUS_BIN)" go test ./... -race -coverprofile cover.out
+test: manifests generate fmt vet envtest prometheus kustomize ## Run every test against a real kube-apiserver, etcd and Prometheus.
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" TRUCE_PROMETHEUS="$(PROMETHEUS_BIN)" KUSTOMIZE="$(KUSTOMIZE)" go test ./... -race -coverprofile cover.out
 
 .PHONY: cluster-assets
 cluster-assets: ## Build the local cluster (kube-controller-manager, kube-scheduler, kwok) if it is not cached.
