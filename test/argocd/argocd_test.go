@@ -170,7 +170,7 @@ func TestComponentPutsTheScriptsIntoArgoCDConfigMap(t *testing.T) {
 		}
 		kustomize = found[len(found)-1]
 	}
-	out, err := exec.Command(kustomize, "build", "../../config/argocd/example").Output()
+	out, err := exec.Command(kustomize, "build", "testdata/argocd-install").Output()
 	if err != nil {
 		t.Fatalf("kustomize build: %v", err)
 	}
