@@ -103,9 +103,9 @@ test-e2e: manifests generate cluster-assets loop-binaries ## Run the end-to-end 
 ##@ Demo
 
 .PHONY: demo
-demo: manifests generate cluster-assets loop-binaries ## Run truce on a local cluster against the funnel simulator, with a live view; Ctrl-C stops it.
+demo: manifests generate cluster-assets prometheus loop-binaries ## Run truce on a local cluster against the funnel simulator, through Prometheus, with a live view; Ctrl-C stops it.
 	go build -o $(LOCALBIN)/demo ./hack/demo
-	$(LOCALBIN)/demo --bin-dir "$(CLUSTER_ASSETS)" --truce $(LOCALBIN)/truce --funnelsim $(LOCALBIN)/funnelsim $(ARGS)
+	$(LOCALBIN)/demo --bin-dir "$(CLUSTER_ASSETS)" --truce $(LOCALBIN)/truce --funnelsim $(LOCALBIN)/funnelsim --prometheus "$(PROMETHEUS_BIN)" $(ARGS)
 
 .PHONY: local-cluster
 local-cluster: cluster-assets ## Run just the local cluster until Ctrl-C; its kubeconfig is tmp/local-cluster/kubeconfig.
