@@ -66,8 +66,9 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	log := ctrl.Log.WithName("telemetry")
 	var targets v1alpha1.SalesTargetList
 	if err := c.reader.List(ctx, &targets); err != nil {
+		// Not an invalid metric: that would fail the whole scrape, the
+		// controller's own metrics included, and read as the controller down.
 		log.Error(err, "Listing SalesTargets for a scrape")
-		ch <- prometheus.NewInvalidMetric(stCapacity, err)
 	} else {
 		for i := range targets.Items {
 			collectSalesTarget(ch, &targets.Items[i])
@@ -76,7 +77,6 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	var campaigns v1alpha1.CampaignList
 	if err := c.reader.List(ctx, &campaigns); err != nil {
 		log.Error(err, "Listing Campaigns for a scrape")
-		ch <- prometheus.NewInvalidMetric(campLeads, err)
 	} else {
 		for i := range campaigns.Items {
 			collectCampaign(ch, &campaigns.Items[i])
