@@ -67,9 +67,7 @@ const crmDocument = `{
 // collector registered the way main.go registers it, and reads the registry
 // after the objects are reconciled and after they are deleted.
 func TestFunnelMetrics(t *testing.T) {
-	g := NewWithT(t)
-	g.SetDefaultEventuallyTimeout(90 * time.Second)
-	g.SetDefaultEventuallyPollingInterval(200 * time.Millisecond)
+	g := newG(t)
 	logf.SetLogger(zap.New(zap.WriteTo(os.Stderr)))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -103,7 +101,7 @@ func TestFunnelMetrics(t *testing.T) {
 	campLabels := map[string]string{"namespace": ns.Name, "campaign": "spring-webinar", "salestarget": "emea-smb"}
 
 	t.Run("reports each SalesTarget's status as its status shows it", func(t *testing.T) {
-		g := NewWithT(t)
+		g := newG(t)
 		g.Eventually(func(g Gomega) {
 			var st v1alpha1.SalesTarget
 			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(target), &st)).To(Succeed())
@@ -137,7 +135,7 @@ func TestFunnelMetrics(t *testing.T) {
 	})
 
 	t.Run("reports each Campaign's status as its status shows it", func(t *testing.T) {
-		g := NewWithT(t)
+		g := newG(t)
 		g.Eventually(func(g Gomega) {
 			var c v1alpha1.Campaign
 			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(campaign), &c)).To(Succeed())
@@ -165,7 +163,7 @@ func TestFunnelMetrics(t *testing.T) {
 	})
 
 	t.Run("serves exactly the listed metrics, with bounded labels", func(t *testing.T) {
-		g := NewWithT(t)
+		g := newG(t)
 		fams := gather(g)
 		byName := map[string]*dto.MetricFamily{}
 		for _, fam := range fams {
@@ -201,7 +199,7 @@ func TestFunnelMetrics(t *testing.T) {
 	})
 
 	t.Run("drops a deleted object's series at once", func(t *testing.T) {
-		g := NewWithT(t)
+		g := newG(t)
 		g.Expect(k8s.Delete(ctx, campaign)).To(Succeed())
 		g.Eventually(func(g Gomega) {
 			fams := gather(g)
@@ -216,9 +214,18 @@ func TestFunnelMetrics(t *testing.T) {
 	})
 }
 
+// newG is a Gomega for t whose Eventually allows a loaded machine time: the
+// controllers poll every 5 s.
+func newG(t *testing.T) *WithT {
+	g := NewWithT(t)
+	g.SetDefaultEventuallyTimeout(90 * time.Second)
+	g.SetDefaultEventuallyPollingInterval(200 * time.Millisecond)
+	return g
+}
+
 func startManager(t *testing.T, ctx context.Context) (client.Client, ctrl.Manager) {
 	t.Helper()
-	g := NewWithT(t)
+	g := newG(t)
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		// Outside `make test`, build or find the control plane the same way.
 		out, err := exec.Command(filepath.Join("..", "..", "hack", "envtest-assets.sh")).Output()
