@@ -30,6 +30,7 @@ import (
 	"github.com/prometheus/common/model"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/truce-dev/truce/api/v1alpha1"
@@ -45,7 +46,7 @@ const (
 )
 
 var _ = Describe("truce's /metrics", func() {
-	It("serves a SalesTarget's supply, demand and drift condition as its status shows them", func() {
+	It("serves a SalesTarget's supply, demand and judged drift condition as its status shows them", func() {
 		kubectl("apply", "-f", "testdata/metrics.yaml")
 		DeferCleanup(func() { kubectl("delete", "--ignore-not-found", "-f", "testdata/metrics.yaml") })
 
@@ -57,6 +58,7 @@ var _ = Describe("truce's /metrics", func() {
 			g.Expect(s.DemandLeadsPerWeek).NotTo(BeNil(), "no demand in status yet")
 			drift := meta.FindStatusCondition(s.Conditions, v1alpha1.BalancedCondition)
 			g.Expect(drift).NotTo(BeNil(), "no Balanced condition yet")
+			g.Expect(drift.Status).NotTo(Equal(metav1.ConditionUnknown), "drift not judged yet: %s", drift.Reason)
 
 			fams := scrape(g)
 			labels := map[string]string{"namespace": ns, "salestarget": metricsTarget}
