@@ -36,6 +36,7 @@ import (
 	"github.com/truce-dev/truce/api/v1alpha1"
 	"github.com/truce-dev/truce/controllers"
 	"github.com/truce-dev/truce/internal/metrics"
+	"github.com/truce-dev/truce/internal/telemetry"
 )
 
 var scheme = runtime.NewScheme()
@@ -99,6 +100,10 @@ func main() {
 		Reader:                  metrics.NewReader(clock.RealClock{}, cacheEntries, ctrlmetrics.Registry),
 	}); err != nil {
 		log.Error(err, "Unable to set up the controllers")
+		os.Exit(1)
+	}
+	if err := telemetry.Register(mgr, ctrlmetrics.Registry); err != nil {
+		log.Error(err, "Unable to register the funnel metrics")
 		os.Exit(1)
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {

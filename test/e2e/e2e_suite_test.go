@@ -59,6 +59,8 @@ var (
 	simURL string
 	// truce is the running controller; startTruce replaces it.
 	truce *localcluster.Process
+	// truceMetricsURL is the running controller's /metrics.
+	truceMetricsURL string
 )
 
 // required reads an environment variable `make test-e2e` sets.
@@ -144,6 +146,7 @@ func startTruce(bin string) {
 		"--health-probe-bind-address=127.0.0.1:"+strconv.Itoa(probePort),
 	)
 	Expect(err).NotTo(HaveOccurred())
+	truceMetricsURL = "http://127.0.0.1:" + strconv.Itoa(metricsPort) + "/metrics"
 	Eventually(func() error {
 		resp, err := http.Get("http://127.0.0.1:" + strconv.Itoa(probePort) + "/readyz")
 		if err != nil {
