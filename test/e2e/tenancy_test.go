@@ -32,8 +32,9 @@ var _ = Describe("the tenant guard", func() {
 
 		// The policy is loaded a moment after it is created: wait for it with
 		// server-side dry runs, which go through admission and store nothing.
-		Eventually(func() (string, error) {
-			return cluster.Kubectl(ctx, "--as=tenant", "-n", "tenancy-e2e", "apply", "--dry-run=server", "-f", "testdata/tenant-campaign.yaml")
+		Eventually(func() error {
+			_, err := cluster.Kubectl(ctx, "--as=tenant", "-n", "tenancy-e2e", "apply", "--dry-run=server", "-f", "testdata/tenant-campaign.yaml")
+			return err
 		}).WithTimeout(30 * time.Second).WithPolling(time.Second).Should(MatchError(ContainSubstring("ValidatingAdmissionPolicy")))
 
 		By("applying as a user with Campaign rights only")
