@@ -87,6 +87,9 @@ var _ = BeforeSuite(func() {
 	kubectl("apply", "--server-side", "-f", filepath.Join("..", "..", "config", "crd", "bases"))
 	kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd/campaigns.revops.truce.dev", "crd/salestargets.revops.truce.dev")
 
+	By("installing the tenant guard, the admission policy make deploy installs")
+	kubectl("apply", "--server-side", "-k", filepath.Join("..", "..", "config", "policy"))
+
 	scheme := runtime.NewScheme()
 	Expect(clientgoscheme.AddToScheme(scheme)).To(Succeed())
 	Expect(v1alpha1.AddToScheme(scheme)).To(Succeed())
