@@ -181,6 +181,7 @@ func (r *CampaignReconciler) scale(ctx context.Context, camp *v1alpha1.Campaign,
 	}
 	state := in.workload
 	hist := r.memory.get(key)
+	s.ParallelismHistory = toRecords(latestWorkers(s.ParallelismHistory, hist.workers))
 	d := decideScale(camp, in, &hist, now)
 	hist.recommendations = d.History
 	var actErr error
@@ -208,7 +209,6 @@ func (r *CampaignReconciler) scale(ctx context.Context, camp *v1alpha1.Campaign,
 			setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionFalse, state.Blocked.Reason, bounded(state.Blocked.Message))
 		}
 	}
-	r.memory.put(key, hist)
 	s.CurrentParallelism, s.ActiveJob = ptr.To(state.Parallelism), state.ActiveJob
 	window := metricsWindow(camp)
 	history := fromRecords(s.ParallelismHistory)
@@ -217,7 +217,9 @@ func (r *CampaignReconciler) scale(ctx context.Context, camp *v1alpha1.Campaign,
 		// from nothing, so the window before it holds no work.
 		history = balance.RecordWorkers(nil, now, in.workload.Parallelism, window)
 	}
-	s.ParallelismHistory = toRecords(balance.RecordWorkers(history, now, state.Parallelism, window))
+	hist.workers = balance.RecordWorkers(history, now, state.Parallelism, window)
+	s.ParallelismHistory = toRecords(hist.workers)
+	r.memory.put(key, hist)
 	setCampaignBalanced(camp, in.target)
 	return actErr
 }

@@ -48,6 +48,25 @@ type scaleHistory struct {
 	// one, and then preferred to those in status, which the cache may not
 	// show yet.
 	changes []balance.Change
+	// workers is the parallelism history this process last wrote to status.
+	workers []balance.WorkerRecord
+}
+
+// latestWorkers is the newer of the parallelism history in status and the
+// one this process last wrote. A reconcile can read the campaign from the
+// cache before its own last status write has reached it; the history from
+// that stale copy would lose the newest record, and with it worker-time.
+func latestWorkers(status []v1alpha1.ParallelismRecord, written []balance.WorkerRecord) []balance.WorkerRecord {
+	fromStatus := fromRecords(status)
+	switch {
+	case len(written) == 0:
+		return fromStatus
+	case len(fromStatus) == 0:
+		return written
+	case fromStatus[len(fromStatus)-1].Since.After(written[len(written)-1].Since):
+		return fromStatus
+	}
+	return written
 }
 
 func (s *scaleMemory) get(k types.NamespacedName) scaleHistory {

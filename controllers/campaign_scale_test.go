@@ -87,3 +87,22 @@ func TestMessagesAreBounded(t *testing.T) {
 		t.Error("a short message changed")
 	}
 }
+
+// A reconcile may read the campaign before its own last status write has
+// reached the cache: the history it wrote must win over that stale copy,
+// and the status must win after a restart or when it is newer.
+func TestLatestWorkersSurvivesAStaleCache(t *testing.T) {
+	t0 := time.Date(2026, 5, 20, 10, 0, 0, 0, time.UTC)
+	stale := []v1alpha1.ParallelismRecord{{Since: metav1.NewTime(t0), Parallelism: 0}}
+	written := []balance.WorkerRecord{{Since: t0, Workers: 0}, {Since: t0, Workers: 4}}
+	if got := latestWorkers(stale, written); len(got) != 2 || got[1].Workers != 4 {
+		t.Errorf("stale status over what was written: %v", got)
+	}
+	if got := latestWorkers(stale, nil); len(got) != 1 {
+		t.Errorf("after a restart: %v, want the status", got)
+	}
+	newer := append(stale, v1alpha1.ParallelismRecord{Since: metav1.NewTime(t0.Add(time.Minute)), Parallelism: 2})
+	if got := latestWorkers(newer, written); len(got) != 2 || got[1].Workers != 2 {
+		t.Errorf("a newer status: %v", got)
+	}
+}

@@ -32,6 +32,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
@@ -142,27 +143,23 @@ func TestThePolicyRefusesWhatTheAuthorCouldNotDo(t *testing.T) {
 
 	t.Run("edits that leave the guarded fields alone pass", func(t *testing.T) {
 		g := NewWithT(t)
-		c := &v1alpha1.Campaign{}
-		g.Expect(tenant.Get(ctx, client.ObjectKey{Namespace: ns, Name: "with-secret"}, c)).To(Succeed())
-		c.Spec.Weight = ptr.To[int32](7)
-		c.Spec.Outreach.MaxParallelism = 3
-		g.Expect(tenant.Update(ctx, c)).To(Succeed())
+		g.Expect(updateCampaign(tenant, ns, "with-secret", func(c *v1alpha1.Campaign) {
+			c.Spec.Weight = ptr.To[int32](7)
+			c.Spec.Outreach.MaxParallelism = 3
+		})).To(Succeed())
 	})
 
 	t.Run("a tenant may not repoint another's source, or retarget another's campaign", func(t *testing.T) {
 		g := NewWithT(t)
-		c := &v1alpha1.Campaign{}
-		g.Expect(tenant.Get(ctx, client.ObjectKey{Namespace: ns, Name: "with-secret"}, c)).To(Succeed())
-		c.Spec.Metrics.Source.HTTP.URL = "http://127.0.0.1:2/tenant-owned"
-		refused(g, tenant.Update(ctx, c), "spec.metrics.source.http.auth.bearerToken")
-
-		g.Expect(tenant.Get(ctx, client.ObjectKey{Namespace: ns, Name: "scaled"}, c)).To(Succeed())
-		c.Spec.Outreach.ScaleTargetRef.Name = "payments"
-		refused(g, tenant.Update(ctx, c), "spec.outreach.scaleTargetRef")
-
-		g.Expect(tenant.Get(ctx, client.ObjectKey{Namespace: ns, Name: "jobs"}, c)).To(Succeed())
-		c.Spec.Outreach.JobTemplate.Spec.Template.Spec.ServiceAccountName = "deployer"
-		refused(g, tenant.Update(ctx, c), "spec.outreach.jobTemplate")
+		refused(g, updateCampaign(tenant, ns, "with-secret", func(c *v1alpha1.Campaign) {
+			c.Spec.Metrics.Source.HTTP.URL = "http://127.0.0.1:2/tenant-owned"
+		}), "spec.metrics.source.http.auth.bearerToken")
+		refused(g, updateCampaign(tenant, ns, "scaled", func(c *v1alpha1.Campaign) {
+			c.Spec.Outreach.ScaleTargetRef.Name = "payments"
+		}), "spec.outreach.scaleTargetRef")
+		refused(g, updateCampaign(tenant, ns, "jobs", func(c *v1alpha1.Campaign) {
+			c.Spec.Outreach.JobTemplate.Spec.Template.Spec.ServiceAccountName = "deployer"
+		}), "spec.outreach.jobTemplate")
 	})
 
 	t.Run("the controller's status writes pass", func(t *testing.T) {
@@ -255,4 +252,17 @@ func waitForPolicy() error {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// updateCampaign changes a Campaign as cl, reading it afresh when the
+// controller's status writes got in between.
+func updateCampaign(cl client.Client, ns, name string, change func(*v1alpha1.Campaign)) error {
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		c := &v1alpha1.Campaign{}
+		if err := cl.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, c); err != nil {
+			return err
+		}
+		change(c)
+		return cl.Update(ctx, c)
+	})
 }
