@@ -205,6 +205,11 @@ var _ = Describe("Campaign controller", func() {
 			g.Expect(camp.Status.DesiredParallelism).To(Equal(ptr.To[int32](4)))
 			g.Expect(camp.Status.YieldPerWorker.String()).To(Equal("15"))
 			g.Expect(camp.Status.YieldBasis).To(Equal(v1alpha1.Basis("Plan")))
+			// And the target has judged the campaign's latest numbers.
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(st), st)).To(Succeed())
+			g.Expect(st.Status.SupplyLeadsPerWeek).NotTo(BeNil())
+			g.Expect(st.Status.SupplyLeadsPerWeek.String()).To(Equal("84"))
+			condition(v1alpha1.BalancedCondition, metav1.ConditionTrue, v1alpha1.BalancedReason)(g, st, st.Status.Conditions)
 		}).Should(Succeed())
 		// Settled: two whole polls pass without a write to the campaign, its
 		// target or its Job.

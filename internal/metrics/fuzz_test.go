@@ -81,7 +81,7 @@ func FuzzExtractJSON(f *testing.F) {
 		f.Add([]byte(seed.doc), seed.path)
 	}
 	f.Fuzz(func(t *testing.T, doc []byte, path string) {
-		v, err := extractJSON(doc, path)
+		v, err := extractJSON(&jsonDoc{raw: doc}, path)
 		if err != nil {
 			if KindOf(err) == "" {
 				t.Fatalf("an untyped error: %v", err)

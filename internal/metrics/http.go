@@ -26,6 +26,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"k8s.io/client-go/util/jsonpath"
@@ -64,13 +65,37 @@ func (h *HTTP) Key() string { return h.key }
 // RequestKey is empty: one document answers every JSONPath.
 func (h *HTTP) RequestKey(string) string { return "" }
 
-// jsonDoc is a fetched document, kept as the bytes it came in: a decoded
-// document takes several times its size in memory, and the Reader keeps the
-// numbers extracted from it, so it is decoded only for a path not yet read.
-type jsonDoc []byte
+// jsonDoc is a fetched document, kept as the bytes it came in and decoded
+// at most once, when the first of its paths is read: one document shared
+// by thousands of campaigns is then decoded once per polling interval, not
+// once per path, which grew as the square of the fleet. The decoded tree
+// counts against the Reader's byte bound.
+type jsonDoc struct {
+	raw  []byte
+	once sync.Once
+	tree any
+	err  error
+}
 
-// Size is the bytes the document takes in the Reader's cache.
-func (d jsonDoc) Size() int64 { return int64(len(d)) }
+// decodedFactor approximates the memory of a decoded JSON tree (interfaces,
+// maps, json.Number strings) per byte of the document.
+const decodedFactor = 8
+
+// Size is the bytes the document takes in the Reader's cache, decoded or
+// not yet: the bound holds either way.
+func (d *jsonDoc) Size() int64 { return int64(len(d.raw)) * (1 + decodedFactor) }
+
+// decoded is the document's tree, decoded on first use.
+func (d *jsonDoc) decoded() (any, error) {
+	d.once.Do(func() {
+		dec := json.NewDecoder(bytes.NewReader(d.raw))
+		dec.UseNumber()
+		if err := dec.Decode(&d.tree); err != nil {
+			d.err = newError(BadResponse, "the response (%d bytes) is not JSON", len(d.raw))
+		}
+	})
+	return d.tree, d.err
+}
 
 // Fetch GETs the document and checks that it is JSON.
 func (h *HTTP) Fetch(ctx context.Context, _ string) (any, error) {
@@ -98,30 +123,28 @@ func (h *HTTP) Fetch(ctx context.Context, _ string) (any, error) {
 	case !json.Valid(body):
 		return nil, newError(BadResponse, "the response (HTTP %d, %d bytes) is not JSON", resp.StatusCode, len(body))
 	}
-	return jsonDoc(body), nil
+	return &jsonDoc{raw: body}, nil
 }
 
 // Extract evaluates query, a JSONPath expression such as {.leads.week} or
 // .leads.week, against the document. It must select exactly one number (or a
 // string holding one).
 func (h *HTTP) Extract(response any, query string) (float64, error) {
-	doc, ok := response.(jsonDoc)
+	doc, ok := response.(*jsonDoc)
 	if !ok {
 		return 0, newError(BadResponse, "no document was read")
 	}
 	return extractJSON(doc, query)
 }
 
-func extractJSON(doc []byte, query string) (v float64, err error) {
+func extractJSON(doc *jsonDoc, query string) (v float64, err error) {
 	jp, err := compileJSONPath(query)
 	if err != nil {
 		return 0, err
 	}
-	var tree any
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.UseNumber()
-	if err := dec.Decode(&tree); err != nil {
-		return 0, newError(BadResponse, "the response (%d bytes) is not JSON", len(doc))
+	tree, err := doc.decoded()
+	if err != nil {
+		return 0, err
 	}
 	// The JSONPath library is not hardened against every document and path;
 	// a panic in it must not take the controller down.
