@@ -18,6 +18,7 @@ package main
 
 import (
 	"bytes"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -30,6 +31,7 @@ apiserver_request_total{code="200",component="apiserver",dry_run="",group="",res
 apiserver_request_total{code="200",component="apiserver",dry_run="",group="revops.truce.dev",resource="campaigns",scope="resource",subresource="status",verb="PATCH",version="v1alpha1"} 90
 apiserver_request_total{code="409",component="apiserver",dry_run="",group="revops.truce.dev",resource="campaigns",scope="resource",subresource="status",verb="PATCH",version="v1alpha1"} 10
 apiserver_request_total{code="201",component="apiserver",dry_run="",group="events.k8s.io",resource="events",scope="resource",subresource="",verb="POST",version="v1"} 550
+apiserver_request_total{code="201",component="apiserver",dry_run="All",group="revops.truce.dev",resource="campaigns",scope="resource",subresource="",verb="POST",version="v1alpha1"} 1
 apiserver_request_total{code="200",component="apiserver",dry_run="",group="coordination.k8s.io",resource="leases",scope="resource",subresource="",verb="PUT",version="v1"} 6
 apiserver_request_total{code="200",component="apiserver",dry_run="",group="",resource="",scope="cluster",subresource="",verb="GET",version=""} 3
 # HELP etcd_request_duration_seconds x
@@ -40,10 +42,11 @@ etcd_request_duration_seconds_count{operation="get"} 1
 `
 
 func TestParseWritesCountsWritesByResourceAndSubresource(t *testing.T) {
-	w, err := parseWrites(strings.NewReader(apiserverMetrics))
+	byVerb, err := parseWrites(strings.NewReader(apiserverMetrics))
 	if err != nil {
 		t.Fatal(err)
 	}
+	w := byVerb.byResource()
 	want := writeCounts{
 		{Resource: "configmaps"}:                                  32,
 		{Group: "revops.truce.dev", Resource: "campaigns/status"}: 100,
@@ -64,6 +67,9 @@ func TestParseWritesCountsWritesByResourceAndSubresource(t *testing.T) {
 	if got := w.sum("events", "campaigns/status"); got != 650 {
 		t.Errorf("events and campaign status: got %v, want 650", got)
 	}
+	if got := byVerb.verbs(resourceKey{Group: "revops.truce.dev", Resource: "campaigns/status"}); got != "100 PATCH" {
+		t.Errorf("campaign status by verb: got %q", got)
+	}
 }
 
 func TestParseWritesFailsWithoutTheRequestCounter(t *testing.T) {
@@ -81,6 +87,39 @@ func TestSubKeepsOnlyResourcesThatChanged(t *testing.T) {
 	}
 	if ks := d.keys(); ks[0].Resource != "jobs" || ks[0].String() != "jobs (batch)" {
 		t.Fatalf("most writes first: got %v", ks)
+	}
+}
+
+func TestVerbsSplitsAResourcesWritesMostFirst(t *testing.T) {
+	w := writeCounts{
+		{Group: "batch", Resource: "jobs", Verb: "POST"}:  10,
+		{Group: "batch", Resource: "jobs", Verb: "PATCH"}: 4,
+		{Resource: "events", Verb: "POST"}:                7,
+	}
+	if got := w.verbs(resourceKey{Group: "batch", Resource: "jobs"}); got != "10 POST, 4 PATCH" {
+		t.Fatalf("got %q", got)
+	}
+}
+
+func TestRequestVerbNamesApplyAndCollectionDeletes(t *testing.T) {
+	for _, c := range []struct {
+		method, path, contentType, want string
+	}{
+		{"POST", "/api/v1/namespaces/bench/configmaps", "application/json", "POST"},
+		{"PATCH", "/apis/batch/v1/namespaces/bench/jobs/j", "application/merge-patch+json", "PATCH"},
+		{"PATCH", "/apis/batch/v1/namespaces/bench/jobs/j", "application/apply-patch+yaml", "APPLY"},
+		{"DELETE", "/apis/batch/v1/namespaces/bench/jobs/j", "", "DELETE"},
+		{"DELETE", "/apis/batch/v1/namespaces/bench/jobs", "", "DELETECOLLECTION"},
+		{"DELETE", "/api/v1/namespaces/bench", "", "DELETE"},
+	} {
+		req, err := http.NewRequest(c.method, "https://127.0.0.1:6443"+c.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", c.contentType)
+		if got := requestVerb(req); got != c.want {
+			t.Errorf("%s %s (%s): got %s, want %s", c.method, c.path, c.contentType, got, c.want)
+		}
 	}
 }
 

@@ -37,9 +37,10 @@ var writeVerbs = map[string]bool{
 }
 
 // resourceKey names what a write went to: the resource, with its
-// subresource after a slash (campaigns/status), and its API group.
+// subresource after a slash (campaigns/status), its API group, and the
+// verb as the API server labels it (POST, PUT, PATCH, APPLY, DELETE).
 type resourceKey struct {
-	Group, Resource string
+	Group, Resource, Verb string
 }
 
 // String names the resource, and its group unless it is the core group
@@ -103,6 +104,31 @@ func (w writeCounts) sum(names ...string) float64 {
 	return t
 }
 
+// byResource adds the verbs of each resource up.
+func (w writeCounts) byResource() writeCounts {
+	d := writeCounts{}
+	for k, v := range w {
+		k.Verb = ""
+		d[k] += v
+	}
+	return d
+}
+
+// verbs says how a resource's writes split by verb: "10 POST, 4 PUT".
+func (w writeCounts) verbs(res resourceKey) string {
+	byVerb := writeCounts{}
+	for k, v := range w {
+		if k.Group == res.Group && k.Resource == res.Resource {
+			byVerb[resourceKey{Verb: k.Verb}] += v
+		}
+	}
+	var parts []string
+	for _, k := range byVerb.keys() {
+		parts = append(parts, count(byVerb[k])+" "+k.Verb)
+	}
+	return strings.Join(parts, ", ")
+}
+
 // keys returns the resources, most writes first.
 func (w writeCounts) keys() []resourceKey {
 	ks := make([]resourceKey, 0, len(w))
@@ -116,13 +142,14 @@ func (w writeCounts) keys() []resourceKey {
 			}
 			return 1
 		}
-		return strings.Compare(a.String(), b.String())
+		return strings.Compare(a.String()+a.Verb, b.String()+b.Verb)
 	})
 	return ks
 }
 
 // parseWrites reads the API server's /metrics text and counts
-// apiserver_request_total's writes by resource and subresource.
+// apiserver_request_total's writes by resource, subresource and verb,
+// leaving out dry runs.
 func parseWrites(r io.Reader) (writeCounts, error) {
 	p := expfmt.NewTextParser(model.UTF8Validation)
 	families, err := p.TextToMetricFamilies(r)
@@ -136,14 +163,15 @@ func parseWrites(r io.Reader) (writeCounts, error) {
 	w := writeCounts{}
 	for _, m := range fam.GetMetric() {
 		l := labels(m)
-		if !writeVerbs[l["verb"]] || l["resource"] == "" {
+		// Dry runs change nothing; the benchmark's warm-up sends some.
+		if !writeVerbs[l["verb"]] || l["resource"] == "" || l["dry_run"] != "" {
 			continue
 		}
 		res := l["resource"]
 		if l["subresource"] != "" {
 			res += "/" + l["subresource"]
 		}
-		w[resourceKey{Group: l["group"], Resource: res}] += m.GetCounter().GetValue()
+		w[resourceKey{Group: l["group"], Resource: res, Verb: l["verb"]}] += m.GetCounter().GetValue()
 	}
 	return w, nil
 }
@@ -185,6 +213,33 @@ func requestResource(path string) (key resourceKey, ok bool) {
 	return key, true
 }
 
+// requestVerb is the verb the API server's counters give req: server-side
+// apply is APPLY, a DELETE of a collection DELETECOLLECTION.
+func requestVerb(req *http.Request) string {
+	switch {
+	case req.Method == http.MethodPatch && strings.HasPrefix(req.Header.Get("Content-Type"), "application/apply-patch"):
+		return "APPLY"
+	case req.Method == http.MethodDelete:
+		if k, ok := requestResource(req.URL.Path); ok && !namesObject(req.URL.Path, k) {
+			return "DELETECOLLECTION"
+		}
+	}
+	return req.Method
+}
+
+// namesObject tells whether path names one object of resource k rather
+// than the collection.
+func namesObject(path string, k resourceKey) bool {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	res, _, _ := strings.Cut(k.Resource, "/")
+	for i, p := range parts {
+		if p == res {
+			return i+1 < len(parts)
+		}
+	}
+	return false
+}
+
 // countingTransport counts the writes its own client sends, so they can be
 // taken out of the API server's counters, which say nothing of who wrote.
 type countingTransport struct {
@@ -194,8 +249,9 @@ type countingTransport struct {
 }
 
 func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Method != http.MethodGet && req.Method != http.MethodHead {
+	if req.Method != http.MethodGet && req.Method != http.MethodHead && !req.URL.Query().Has("dryRun") {
 		if k, ok := requestResource(req.URL.Path); ok {
+			k.Verb = requestVerb(req)
 			t.mu.Lock()
 			t.n[k]++
 			t.mu.Unlock()
