@@ -218,7 +218,7 @@ func run(ctx context.Context, o options, log io.Writer) (rows []row, err error) 
 	}
 	writes := after.sub(before).sub(b.own.snapshot().sub(ownBefore)).without("leases")
 	rows = append(rows, writeRows(writes, floor, conv.at(100), o.targets, n)...)
-	rows = append(rows, row{"controller CPU to converge (settled)", fmt.Sprintf("%.1f s", atConverged.cpu)})
+	rows = append(rows, row{"controller CPU until every Campaign converged", fmt.Sprintf("%.1f s", atConverged.cpu)})
 
 	// Steady state: nothing changes for a while.
 	b.logf("Counting writes for %s with nothing changing", o.steady)
@@ -585,28 +585,34 @@ func (b *bench) waitConverged(ctx context.Context, w *campaignWatch, n int, last
 
 // reaction changes the leads of a sample of campaigns, spread over the
 // fleet, and returns how long each took to show the new number in status.
+// The changes are spread evenly over one polling interval: objects created
+// together poll together, and a single instant of change would measure
+// one phase of their poll, not the spread a change meets in practice.
 func (b *bench) reaction(ctx context.Context, w *campaignWatch, n int) ([]time.Duration, error) {
 	k := min(b.o.reactionSample, n)
 	if k == 0 {
 		return nil, nil
 	}
-	var keys []string
+	names := make([]string, k)
 	w.mu.Lock()
 	for i := range k {
 		idx := i * n / k
-		name := campaignName(idx/b.o.campaignsPerTarget, idx%b.o.campaignsPerTarget)
-		w.waiting[name] = leadsAfter
-		keys = append(keys, campaignKeyOf(name))
+		names[i] = campaignName(idx/b.o.campaignsPerTarget, idx%b.o.campaignsPerTarget)
+		w.waiting[names[i]] = leadsAfter
 	}
 	w.mu.Unlock()
-	changed := time.Now()
-	b.doc.setLeads(keys, leadsAfter)
-	b.logf("Changed the leads of %d Campaigns from %d to %d", k, leadsBefore, leadsAfter)
-
-	limit := time.After(3*time.Duration(b.o.pollSeconds)*time.Second + 30*time.Second)
+	poll := time.Duration(b.o.pollSeconds) * time.Second
+	b.logf("Changing the leads of %d Campaigns from %d to %d, spread over %s", k, leadsBefore, leadsAfter, poll)
+	changed := make(map[string]time.Time, k)
+	start := time.Now()
+	next, limit := 0, time.After(poll+3*poll+30*time.Second)
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
+		for ; next < k && time.Since(start) >= time.Duration(next)*poll/time.Duration(k); next++ {
+			changed[names[next]] = time.Now()
+			b.doc.setLeads([]string{campaignKeyOf(names[next])}, leadsAfter)
+		}
 		w.mu.Lock()
 		left := len(w.waiting)
 		w.mu.Unlock()
@@ -626,8 +632,8 @@ func (b *bench) reaction(ctx context.Context, w *campaignWatch, n int) ([]time.D
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	ds := make([]time.Duration, 0, k)
-	for _, t := range w.reacted {
-		ds = append(ds, t.Sub(changed))
+	for name, t := range w.reacted {
+		ds = append(ds, t.Sub(changed[name]))
 	}
 	return ds, nil
 }
