@@ -33,6 +33,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -206,7 +207,8 @@ func run(ctx context.Context, o options, log io.Writer) (rows []row, err error) 
 		return rows, err
 	}
 	rows = append(rows, row{"Campaigns with their Job and allocation, from the last create",
-		fmt.Sprintf("50%% at %s, 90%% at %s, 100%% at %s", seconds(conv.at(50)), seconds(conv.at(90)), seconds(conv.at(100)))})
+		fmt.Sprintf("50%% at %s, 90%% at %s, 100%% at %s (%s from the first)", seconds(conv.at(50)), seconds(conv.at(90)),
+			seconds(conv.at(100)), seconds(conv.at(100)+lastCreate.Sub(createStart)))})
 	atConverged, err := b.procStats()
 	if err != nil {
 		return rows, err
@@ -218,6 +220,11 @@ func run(ctx context.Context, o options, log io.Writer) (rows []row, err error) 
 	}
 	writes := after.sub(before).sub(b.own.snapshot().sub(ownBefore)).without("leases")
 	rows = append(rows, writeRows(writes, floor, conv.at(100), o.targets, n)...)
+	events, err := b.eventReasons(ctx)
+	if err != nil {
+		return rows, err
+	}
+	rows = append(rows, row{"  Event occurrences by kind and reason", events})
 	rows = append(rows, row{"controller CPU until every Campaign converged", fmt.Sprintf("%.1f s", atConverged.cpu)})
 
 	// Steady state: nothing changes for a while.
@@ -392,6 +399,34 @@ func (b *bench) settle(ctx context.Context) (writeCounts, error) {
 	}
 	b.logf("Writes settled %s after convergence", time.Since(start).Round(time.Second))
 	return last, nil
+}
+
+// eventReasons counts the occurrences of the fleet's Events by the kind of
+// object they are about and their reason, most first: which of them a fix
+// would remove.
+func (b *bench) eventReasons(ctx context.Context) (string, error) {
+	var list eventsv1.EventList
+	if err := b.c.List(ctx, &list, client.InNamespace(fleetNamespace)); err != nil {
+		return "", fmt.Errorf("listing the Events: %w", err)
+	}
+	byReason := writeCounts{}
+	for _, e := range list.Items {
+		// An Event that repeats is one object whose series counts the
+		// occurrences, the first included.
+		n := 1.0
+		if e.Series != nil {
+			n = max(n, float64(e.Series.Count))
+		}
+		byReason[resourceKey{Resource: e.Regarding.Kind + " " + e.Reason}] += n
+	}
+	if len(byReason) == 0 {
+		return "none", nil
+	}
+	var parts []string
+	for _, k := range byReason.keys() {
+		parts = append(parts, fmt.Sprintf("%s %s", k.Resource, count(byReason[k])))
+	}
+	return strings.Join(parts, ", "), nil
 }
 
 // writeRows describes the controller's writes to converge.
