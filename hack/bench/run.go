@@ -62,6 +62,7 @@ type bench struct {
 	c      client.Client
 	own    *countingTransport
 	doc    *metricsDoc
+	base   *rest.Config
 	ctrl   *exec.Cmd
 	exited chan struct{}
 	start  time.Time
@@ -88,7 +89,13 @@ func run(ctx context.Context, o options, log io.Writer) (rows []row, err error) 
 		if o.workDir, err = os.MkdirTemp("", "truce-bench-"); err != nil {
 			return nil, err
 		}
-		defer os.RemoveAll(o.workDir)
+		defer func() {
+			if err == nil {
+				os.RemoveAll(o.workDir)
+			} else {
+				b.logf("Kept %s for the controller's log", o.workDir)
+			}
+		}()
 	} else if err := os.MkdirAll(o.workDir, 0o755); err != nil {
 		return nil, err
 	}
@@ -98,52 +105,30 @@ func run(ctx context.Context, o options, log io.Writer) (rows []row, err error) 
 		return nil, err
 	}
 
-	scheme := runtime.NewScheme()
-	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
-	utilruntime.Must(v1alpha1.AddToScheme(scheme))
-	env := &envtest.Environment{
-		CRDDirectoryPaths:     []string{o.crdDir},
-		ErrorIfCRDPathMissing: true,
-		BinaryAssetsDirectory: assets,
-		Scheme:                scheme,
-	}
-	env.ControlPlaneStopTimeout = time.Minute
-	base, err := env.Start()
+	env, scheme, err := b.startControlPlane(assets)
 	if err != nil {
-		return nil, fmt.Errorf("starting the test control plane: %w", err)
+		return nil, err
 	}
 	defer func() {
 		if serr := env.Stop(); serr != nil && err == nil {
 			err = fmt.Errorf("stopping the test control plane: %w", serr)
 		}
 	}()
-	b.logf("Control plane up: %s", base.Host)
 	// Watches end before the control plane stops, or the API server waits
 	// for them.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	// The benchmark's own client: unthrottled, and counting its writes so
-	// they can be taken out of the API server's counters.
-	b.cfg = rest.CopyConfig(base)
-	b.cfg.RateLimiter = flowcontrol.NewFakeAlwaysRateLimiter()
-	b.cfg.UserAgent = "truce-bench"
-	b.own = &countingTransport{n: writeCounts{}}
-	b.cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { b.own.next = rt; return b.own }
-	if b.c, err = client.New(b.cfg, client.Options{Scheme: scheme}); err != nil {
-		return nil, err
-	}
-
-	floor, err := b.writeFloor(ctx)
-	if err != nil {
-		return nil, err
-	}
 	flags := o.controllerArgs
 	if flags == "" {
 		flags = "defaults"
 	}
 	rows = append(rows, row{"fleet", fmt.Sprintf("%s SalesTargets × %d Campaigns, poll %d s, controller flags: %s",
 		count(float64(o.targets)), o.campaignsPerTarget, o.pollSeconds, flags)})
+	floor, err := b.writeFloor(ctx)
+	if err != nil {
+		return nil, err
+	}
 	rows = append(rows, row{fmt.Sprintf("API server write floor (ConfigMap creates, %d writers)", o.floorWriters),
 		fmt.Sprintf("%s writes/s (%s in %s)", count(floor.rate()), count(float64(floor.n)), seconds(floor.took))})
 
@@ -163,7 +148,7 @@ func run(ctx context.Context, o options, log io.Writer) (rows []row, err error) 
 	if err != nil {
 		return rows, err
 	}
-	if err := b.startController(ctx, env, base); err != nil {
+	if err := b.startController(env); err != nil {
 		return rows, err
 	}
 	defer b.stopController()
@@ -173,34 +158,13 @@ func run(ctx context.Context, o options, log io.Writer) (rows []row, err error) 
 		return rows, err
 	}
 	ownBefore := b.own.snapshot()
-	poll := int32(o.pollSeconds)
 
-	// Warm up before the clock starts: the namespace, the client's
-	// discovery of truce's API group and the API server's first use of
-	// each CRD (dry runs, which the counters leave out).
-	if err := b.create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: fleetNamespace}}); err != nil {
+	createStart, lastCreate, err := b.createFleet(ctx, smp)
+	if err != nil {
 		return rows, err
 	}
-	for _, obj := range []client.Object{smp.newTarget(fleetNamespace, 0, poll), smp.newCampaign(fleetNamespace, 0, 0, poll)} {
-		if err := b.c.Create(ctx, obj, client.DryRunAll); err != nil {
-			return rows, fmt.Errorf("warming up: %w", err)
-		}
-	}
-
-	// Create the fleet: every target, then every campaign.
-	createStart := time.Now()
-	if err := b.parallel(ctx, o.targets, func(t int) client.Object { return smp.newTarget(fleetNamespace, t, poll) }); err != nil {
-		return rows, err
-	}
-	if err := b.parallel(ctx, n, func(i int) client.Object {
-		return smp.newCampaign(fleetNamespace, i/o.campaignsPerTarget, i%o.campaignsPerTarget, poll)
-	}); err != nil {
-		return rows, err
-	}
-	lastCreate := time.Now()
 	rows = append(rows, row{"creating the objects",
 		fmt.Sprintf("%s SalesTargets, %s Campaigns in %s", count(float64(o.targets)), count(float64(n)), seconds(lastCreate.Sub(createStart)))})
-	b.logf("Created %d SalesTargets and %d Campaigns in %s", o.targets, n, lastCreate.Sub(createStart).Round(time.Millisecond))
 
 	conv, err := b.waitConverged(ctx, watch, n, lastCreate)
 	if err != nil {
@@ -227,25 +191,10 @@ func run(ctx context.Context, o options, log io.Writer) (rows []row, err error) 
 	rows = append(rows, row{"  Event occurrences by kind and reason", events})
 	rows = append(rows, row{"controller CPU until every Campaign converged", fmt.Sprintf("%.1f s", atConverged.cpu)})
 
-	// Steady state: nothing changes for a while.
-	b.logf("Counting writes for %s with nothing changing", o.steady)
-	steadyBefore, err := b.serverWrites(ctx)
+	steady, err := b.steadyWrites(ctx)
 	if err != nil {
 		return rows, err
 	}
-	ownSteady := b.own.snapshot()
-	select {
-	case <-time.After(o.steady):
-	case <-ctx.Done():
-		return rows, ctx.Err()
-	case <-b.exited:
-		return rows, errors.New("the controller exited")
-	}
-	steadyAfter, err := b.serverWrites(ctx)
-	if err != nil {
-		return rows, err
-	}
-	steady := steadyAfter.sub(steadyBefore).sub(b.own.snapshot().sub(ownSteady)).without("leases")
 	rows = append(rows, row{fmt.Sprintf("steady-state writes in %s, nothing changing", o.steady), describeWrites(steady)})
 
 	react, err := b.reaction(ctx, watch, n)
@@ -265,6 +214,90 @@ func run(ctx context.Context, o options, log io.Writer) (rows []row, err error) 
 		row{"metrics documents served", count(float64(b.doc.served()))},
 	)
 	return rows, nil
+}
+
+// startControlPlane starts etcd and kube-apiserver with truce's CRDs, and
+// the benchmark's own client: unthrottled, and counting its writes so they
+// can be taken out of the API server's counters.
+func (b *bench) startControlPlane(assets string) (*envtest.Environment, *runtime.Scheme, error) {
+	scheme := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
+	utilruntime.Must(v1alpha1.AddToScheme(scheme))
+	env := &envtest.Environment{
+		CRDDirectoryPaths:       []string{b.o.crdDir},
+		ErrorIfCRDPathMissing:   true,
+		BinaryAssetsDirectory:   assets,
+		Scheme:                  scheme,
+		ControlPlaneStopTimeout: time.Minute,
+	}
+	base, err := env.Start()
+	if err != nil {
+		return nil, nil, fmt.Errorf("starting the test control plane: %w", err)
+	}
+	b.base = base
+	b.cfg = rest.CopyConfig(base)
+	b.cfg.RateLimiter = flowcontrol.NewFakeAlwaysRateLimiter()
+	b.cfg.UserAgent = "truce-bench"
+	b.own = &countingTransport{n: writeCounts{}}
+	b.cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { b.own.next = rt; return b.own }
+	if b.c, err = client.New(b.cfg, client.Options{Scheme: scheme}); err != nil {
+		_ = env.Stop()
+		return nil, nil, err
+	}
+	b.logf("Control plane up: %s", base.Host)
+	return env, scheme, nil
+}
+
+// createFleet creates every SalesTarget, then every Campaign, and returns
+// when the first create was sent and the last one returned.
+func (b *bench) createFleet(ctx context.Context, smp *samples) (first, last time.Time, err error) {
+	o, n, poll := b.o, b.o.targets*b.o.campaignsPerTarget, int32(b.o.pollSeconds)
+	// Warm up before the clock starts: the namespace, the client's
+	// discovery of truce's API group and the API server's first use of
+	// each CRD (dry runs, which the counters leave out).
+	if err := b.create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: fleetNamespace}}); err != nil {
+		return first, last, err
+	}
+	for _, obj := range []client.Object{smp.newTarget(fleetNamespace, 0, poll), smp.newCampaign(fleetNamespace, 0, 0, poll)} {
+		if err := b.c.Create(ctx, obj, client.DryRunAll); err != nil {
+			return first, last, fmt.Errorf("warming up: %w", err)
+		}
+	}
+	first = time.Now()
+	if err := b.parallel(ctx, o.targets, func(t int) client.Object { return smp.newTarget(fleetNamespace, t, poll) }); err != nil {
+		return first, last, err
+	}
+	if err := b.parallel(ctx, n, func(i int) client.Object {
+		return smp.newCampaign(fleetNamespace, i/o.campaignsPerTarget, i%o.campaignsPerTarget, poll)
+	}); err != nil {
+		return first, last, err
+	}
+	last = time.Now()
+	b.logf("Created %d SalesTargets and %d Campaigns in %s", o.targets, n, last.Sub(first).Round(time.Millisecond))
+	return first, last, nil
+}
+
+// steadyWrites counts the controller's writes over -steady, with nothing
+// changing.
+func (b *bench) steadyWrites(ctx context.Context) (writeCounts, error) {
+	b.logf("Counting writes for %s with nothing changing", b.o.steady)
+	before, err := b.serverWrites(ctx)
+	if err != nil {
+		return nil, err
+	}
+	own := b.own.snapshot()
+	select {
+	case <-time.After(b.o.steady):
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-b.exited:
+		return nil, errors.New("the controller exited; see its log")
+	}
+	after, err := b.serverWrites(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return after.sub(before).sub(b.own.snapshot().sub(own)).without("leases"), nil
 }
 
 // floorResult is the write-floor measurement.
@@ -463,8 +496,8 @@ func describeWrites(w writeCounts) string {
 
 // startController runs the truce binary with its own admin kubeconfig and
 // the benchmark's metrics document as its default source.
-func (b *bench) startController(ctx context.Context, env *envtest.Environment, base *rest.Config) error {
-	user, err := env.AddUser(envtest.User{Name: "truce-bench-controller", Groups: []string{"system:masters"}}, base)
+func (b *bench) startController(env *envtest.Environment) error {
+	user, err := env.AddUser(envtest.User{Name: "truce-bench-controller", Groups: []string{"system:masters"}}, b.base)
 	if err != nil {
 		return err
 	}
