@@ -46,7 +46,7 @@ type options struct {
 	pollSeconds                 int
 	floorWriters, floorWrites   int
 	creators                    int
-	steady                      time.Duration
+	steady, settleQuiet         time.Duration
 	reactionSample              int
 	timeout                     time.Duration
 	truceBin, crdDir, samples   string
@@ -63,6 +63,7 @@ func main() {
 	flag.IntVar(&o.floorWrites, "floor-writes", 3000, "ConfigMaps the write-floor measurement creates.")
 	flag.IntVar(&o.creators, "creators", 32, "Concurrent writers that create the fleet.")
 	flag.DurationVar(&o.steady, "steady", time.Minute, "How long steady-state writes are counted, with nothing changing.")
+	flag.DurationVar(&o.settleQuiet, "settle-quiet", 5*time.Second, "How long the controller must write nothing after convergence before its writes to converge are counted; longer on a busy machine.")
 	flag.IntVar(&o.reactionSample, "reaction-sample", 20, "Campaigns whose leads change in the reaction measurement.")
 	flag.DurationVar(&o.timeout, "timeout", 15*time.Minute, "The longest convergence may take before the run fails.")
 	flag.StringVar(&o.truceBin, "truce", "bin/truce", "The truce binary to measure.")

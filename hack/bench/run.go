@@ -404,10 +404,10 @@ func withoutCounting(cfg *rest.Config) *rest.Config {
 }
 
 // settle waits until the controller has stopped writing (no change in the
-// API server's write counters for 5 s, at most 2 minutes) and returns the
-// counters then: the convergence's trailing writes belong to it.
+// API server's write counters for -settle-quiet, at most 2 minutes) and
+// returns the counters then: the convergence's trailing writes belong to it.
 func (b *bench) settle(ctx context.Context) (writeCounts, error) {
-	const quiet, most = 5 * time.Second, 2 * time.Minute
+	quiet, most := b.o.settleQuiet, 2*time.Minute
 	last, err := b.serverWrites(ctx)
 	if err != nil {
 		return nil, err

@@ -48,7 +48,7 @@ func TestRunMeasuresATinyFleet(t *testing.T) {
 	rows, err := run(context.Background(), options{
 		targets: 2, campaignsPerTarget: 2, pollSeconds: 5,
 		floorWriters: 4, floorWrites: 100, creators: 4,
-		steady: 3 * time.Second, reactionSample: 2, timeout: 2 * time.Minute,
+		steady: 3 * time.Second, settleQuiet: 2 * time.Second, reactionSample: 2, timeout: 2 * time.Minute,
 		truceBin: truce, crdDir: "../../config/crd/bases", samples: "../../config/samples",
 		workDir: t.TempDir(),
 	}, &log)
