@@ -15,6 +15,8 @@ KUSTOMIZE ?= $(LOCALBIN)/kustomize-$(KUSTOMIZE_VERSION)
 ENVTEST_ASSETS = $(shell hack/envtest-assets.sh --print)
 # Prometheus for the metrics tests, built from source by hack/prometheus.sh.
 PROMETHEUS_BIN = $(shell hack/prometheus.sh --print)
+# promtool for the rule tests, pinned to the same Prometheus, built by hack/promtool.sh.
+PROMTOOL_BIN = $(shell hack/promtool.sh --print)
 # The local cluster's binaries (kube-controller-manager, kube-scheduler, kwok,
 # plus the control plane above), built from source by hack/cluster-assets.sh.
 CLUSTER_ASSETS = $(shell hack/cluster-assets.sh --print)
@@ -72,9 +74,17 @@ envtest: ## Build the test control plane (kube-apiserver, etcd, kubectl) if it i
 prometheus: ## Build Prometheus for the metrics tests if it is not cached.
 	hack/prometheus.sh >/dev/null
 
+.PHONY: promtool
+promtool: ## Build promtool for the rule tests if it is not cached.
+	hack/promtool.sh >/dev/null
+
+.PHONY: test-rules
+test-rules: promtool ## Check the dashboard and alerts: every query parses and names only exported metrics; promtool tests every alert.
+	cd test/observability && TRUCE_PROMTOOL="$(PROMTOOL_BIN)" go test ./... -count=1
+
 .PHONY: test
-test: manifests generate fmt vet envtest prometheus ## Run every test against a real kube-apiserver, etcd and Prometheus.
-	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" TRUCE_PROMETHEUS="$(PROMETHEUS_BIN)" go test ./... -race -timeout 30m -coverprofile cover.out
+test: manifests generate fmt vet envtest prometheus kustomize test-rules ## Run every test against a real kube-apiserver, etcd and Prometheus.
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" TRUCE_PROMETHEUS="$(PROMETHEUS_BIN)" KUSTOMIZE="$(KUSTOMIZE)" go test ./... -race -timeout 30m -coverprofile cover.out
 
 .PHONY: cluster-assets
 cluster-assets: ## Build the local cluster (kube-controller-manager, kube-scheduler, kwok) if it is not cached.
@@ -101,9 +111,9 @@ bench: manifests generate envtest ## Measure truce on a fleet on the test contro
 ##@ Demo
 
 .PHONY: demo
-demo: manifests generate cluster-assets loop-binaries ## Run truce on a local cluster against the funnel simulator, with a live view; Ctrl-C stops it.
+demo: manifests generate cluster-assets prometheus loop-binaries ## Run truce on a local cluster against the funnel simulator, through Prometheus, with a live view; Ctrl-C stops it.
 	go build -o $(LOCALBIN)/demo ./hack/demo
-	$(LOCALBIN)/demo --bin-dir "$(CLUSTER_ASSETS)" --truce $(LOCALBIN)/truce --funnelsim $(LOCALBIN)/funnelsim $(ARGS)
+	$(LOCALBIN)/demo --bin-dir "$(CLUSTER_ASSETS)" --truce $(LOCALBIN)/truce --funnelsim $(LOCALBIN)/funnelsim --prometheus "$(PROMETHEUS_BIN)" $(ARGS)
 
 .PHONY: local-cluster
 local-cluster: cluster-assets ## Run just the local cluster until Ctrl-C; its kubeconfig is tmp/local-cluster/kubeconfig.

@@ -22,6 +22,8 @@ import (
 	"context"
 	"flag"
 	"os"
+	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -36,6 +38,7 @@ import (
 	"github.com/truce-dev/truce/api/v1alpha1"
 	"github.com/truce-dev/truce/controllers"
 	"github.com/truce-dev/truce/internal/metrics"
+	"github.com/truce-dev/truce/internal/telemetry"
 )
 
 var scheme = runtime.NewScheme()
@@ -52,7 +55,10 @@ func main() {
 		qps                    float64
 		burst, workers         int
 		defaults               metrics.DefaultOptions
-		cacheEntries           int
+		cacheBytes             int64
+		maxTimeout             time.Duration
+		allowedNets            string
+		deniedNets             string
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "The address the controller's Prometheus metrics are served on; 0 turns them off.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "The address the /healthz and /readyz probes are served on.")
@@ -65,7 +71,10 @@ func main() {
 	flag.StringVar(&defaults.BearerTokenFile, "metrics-bearer-token-file", "", "A file whose content is sent as a bearer token to the default metrics source.")
 	flag.StringVar(&defaults.CAFile, "metrics-ca-file", "", "A PEM bundle of the CAs that sign the default metrics source's certificate.")
 	flag.DurationVar(&defaults.Timeout, "metrics-timeout", metrics.DefaultTimeout, "The time the default metrics source has to answer a query.")
-	flag.IntVar(&cacheEntries, "metrics-cache-entries", metrics.DefaultCacheEntries, "The most distinct metrics requests whose answers are kept for reuse within a polling interval.")
+	flag.Int64Var(&cacheBytes, "metrics-cache-bytes", metrics.DefaultCacheBytes, "The most bytes of metrics answers kept for reuse within a polling interval.")
+	flag.DurationVar(&maxTimeout, "metrics-max-timeout", metrics.DefaultMaxTimeout, "The longest any metrics source may take to answer; a resource's larger timeoutSeconds is cut to it, and its status says so.")
+	flag.StringVar(&allowedNets, "metrics-allowed-networks", "", "Comma-separated CIDRs: when set, metrics sources may only be at these addresses.")
+	flag.StringVar(&deniedNets, "metrics-denied-networks", strings.Join(metrics.DefaultDeniedNetworks, ","), "Comma-separated CIDRs metrics sources may never be at, checked on the address dialled; the default refuses link-local and cloud metadata addresses. An empty value refuses nothing.")
 	opts := zap.Options{Development: false}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -87,6 +96,15 @@ func main() {
 		log.Error(err, "Unable to create the manager")
 		os.Exit(1)
 	}
+	guard, err := metrics.NewNetworkGuard(allowedNets, deniedNets)
+	if err != nil {
+		log.Error(err, "Invalid --metrics-allowed-networks or --metrics-denied-networks")
+		os.Exit(1)
+	}
+	defaults.Guard = guard
+	if defaults.Timeout > maxTimeout {
+		defaults.Timeout = maxTimeout
+	}
 	defaultSource, err := metrics.NewDefaultSource(defaults)
 	if err != nil {
 		log.Error(err, "Unable to set up the default metrics source")
@@ -95,10 +113,16 @@ func main() {
 	if err := controllers.Setup(context.Background(), mgr, controllers.Options{
 		MaxConcurrentReconciles: workers,
 		Clock:                   clock.RealClock{},
-		Sources:                 &metrics.Resolver{Secrets: mgr.GetClient(), Default: defaultSource},
-		Reader:                  metrics.NewReader(clock.RealClock{}, cacheEntries, ctrlmetrics.Registry),
+		// Secrets are read one at a time when a resource names them, through
+		// the API reader: a cached client would list and watch them all.
+		Sources: &metrics.Resolver{Secrets: mgr.GetAPIReader(), Default: defaultSource, MaxTimeout: maxTimeout, Guard: guard},
+		Reader:  metrics.NewReader(clock.RealClock{}, cacheBytes, ctrlmetrics.Registry),
 	}); err != nil {
 		log.Error(err, "Unable to set up the controllers")
+		os.Exit(1)
+	}
+	if err := telemetry.Register(mgr, ctrlmetrics.Registry); err != nil {
+		log.Error(err, "Unable to register the funnel metrics")
 		os.Exit(1)
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {

@@ -171,8 +171,11 @@ func (r *CampaignReconciler) scale(ctx context.Context, camp *v1alpha1.Campaign,
 	key := client.ObjectKeyFromObject(camp)
 	now := r.Clock.Now().Truncate(time.Second)
 	if in.workloadErr != nil {
-		setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.WorkloadUnavailableReason,
-			bounded(in.workloadErr.Error()+": check spec.outreach.scaleTargetRef"))
+		msg := in.workloadErr.Error()
+		if camp.Spec.Outreach.ScaleTargetRef != nil {
+			msg += ": check spec.outreach.scaleTargetRef"
+		}
+		setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.WorkloadUnavailableReason, bounded(msg))
 		setCampaignBalanced(camp, in.target)
 		return nil
 	}
@@ -198,6 +201,7 @@ func (r *CampaignReconciler) scale(ctx context.Context, camp *v1alpha1.Campaign,
 		state = next
 		if state.Parallelism != in.workload.Parallelism {
 			s.LastScaleTime = &metav1.Time{Time: now}
+			hist.changes = append(make([]balance.Change, 0, len(d.Changes)), d.Changes...)
 			logf.FromContext(ctx).Info("Scaled outreach", "from", in.workload.Parallelism, "to", state.Parallelism, "reason", d.Reason)
 		}
 		if state.Blocked != nil {

@@ -32,10 +32,11 @@ import (
 	"github.com/truce-dev/truce/internal/metrics"
 )
 
-// scaleMemory keeps each campaign's recent recommendations, like the HPA
-// does, for the scale-down stabilization window. It is lost on restart,
-// which only starts the window afresh. The scale changes the scale-up rate
-// limit counts come from the parallelism history in status, which is not.
+// scaleMemory keeps each campaign's recent recommendations and scale
+// changes, like the HPA does, for the scale-down stabilization window and
+// the scale-up rate limit. It is lost on restart: the stabilization window
+// then starts afresh, and the rate limit counts the changes the parallelism
+// history in status records, so a restart never grants an extra step.
 type scaleMemory struct {
 	mu sync.Mutex
 	m  map[types.NamespacedName]scaleHistory
@@ -43,6 +44,10 @@ type scaleMemory struct {
 
 type scaleHistory struct {
 	recommendations []balance.Recommendation
+	// changes are the scale changes this process made; nil until it made
+	// one, and then preferred to those in status, which the cache may not
+	// show yet.
+	changes []balance.Change
 }
 
 func (s *scaleMemory) get(k types.NamespacedName) scaleHistory {
@@ -103,6 +108,10 @@ func decideScale(camp *v1alpha1.Campaign, in campaignInput, hist *scaleHistory, 
 		history = []balance.WorkerRecord{{Since: now, Workers: in.workload.Parallelism}}
 	}
 	workers := balance.AverageWorkers(history, now, metricsWindow(camp))
+	changes := hist.changes
+	if changes == nil {
+		changes = balance.ChangesOf(history)
+	}
 	yield, basis := balance.Yield(leads, workers, prev, plan)
 	y := balance.Quantity(math.Round(yield*100) / 100)
 	s.YieldPerWorker, s.YieldBasis = &y, v1alpha1.Basis(basis)
@@ -125,7 +134,7 @@ func decideScale(camp *v1alpha1.Campaign, in campaignInput, hist *scaleHistory, 
 		Suspended:      camp.Spec.Suspend,
 		Behavior:       camp.Spec.Outreach.Behavior,
 		History:        hist.recommendations,
-		Changes:        balance.ChangesOf(history),
+		Changes:        changes,
 		MetricsFailing: leadsFailed || (allocated == nil && !camp.Spec.Suspend),
 		Failures:       metrics.Failures(s.Metrics, string(v1alpha1.LeadsMetric)),
 		Fallback:       camp.Spec.Outreach.Fallback,

@@ -17,8 +17,10 @@ limitations under the License.
 package controllers
 
 import (
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -61,7 +63,7 @@ func TestYieldComesFromTheWorkersThatProducedTheLeads(t *testing.T) {
 			t.Errorf("%s: desired %d (%s) at yield %s (%s), want %d at %s", what, d.Desired, d.Reason,
 				camp.Status.YieldPerWorker, camp.Status.YieldBasis, want, yield)
 		}
-		hist.recommendations = d.History
+		hist.recommendations, hist.changes = d.History, append([]balance.Change{}, d.Changes...)
 		if d.Desired != workers {
 			camp.Status.ParallelismHistory = toRecords(balance.RecordWorkers(fromRecords(camp.Status.ParallelismHistory), now, d.Desired, balance.Week))
 		}
@@ -72,4 +74,16 @@ func TestYieldComesFromTheWorkersThatProducedTheLeads(t *testing.T) {
 	now = now.Add(24 * time.Hour)
 	// Six days of 4 workers and one of 5 at 20 leads a worker-week.
 	step("a day later the week's leads come from 4 and 5 workers", 20*(6*4+5)/7.0, 5, 5, "20")
+}
+
+// A 40 KB error text once made every status patch fail, forever.
+func TestMessagesAreBounded(t *testing.T) {
+	long := strings.Repeat("é", 20000)
+	got := bounded(long)
+	if len(got) > maxMessage || !utf8.ValidString(got) || !strings.HasSuffix(got, "...") {
+		t.Errorf("bounded to %d bytes, valid UTF-8 %v", len(got), utf8.ValidString(got))
+	}
+	if bounded("short") != "short" {
+		t.Error("a short message changed")
+	}
 }

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -29,7 +30,9 @@ import (
 	"github.com/truce-dev/truce/internal/metrics"
 )
 
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+// Secrets are read one by one, when a resource names them, through the API
+// reader: get and nothing more, so no informer can hold the cluster's Secrets.
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 
 // metricsGatherer reads an object's queries through the shared Reader.
 type metricsGatherer struct {
@@ -57,20 +60,35 @@ type observed struct {
 	// fetched holds when the response each value came from was fetched: a
 	// value read again from the cache keeps its time.
 	fetched map[string]time.Time
+	// notes are what status should say about how the source is used, such
+	// as a timeout cut to the controller's ceiling.
+	notes []string
 }
 
 func (o observed) ok() bool { return len(o.errs) == 0 }
 
 // read sends each query (skipping empty ones) to the spec's source, or the
 // controller's default. A source that cannot be resolved fails every query.
+// The queries run concurrently under one deadline, the source's timeout, so
+// a slow source holds a worker for one timeout per poll, not one per query.
 func (g metricsGatherer) read(ctx context.Context, namespace string, spec *v1alpha1.MetricsSource,
 	queries []namedQuery, vars metrics.Vars, now time.Time, maxAge time.Duration) (observed, error) {
 	o := observed{at: now, interval: maxAge, values: map[string]float64{}, errs: map[string]error{}, fetched: map[string]time.Time{}}
+	timeout, note := g.resolver.Timeout(spec)
+	if note != "" {
+		o.notes = append(o.notes, note)
+	}
 	src, err := g.resolver.Source(ctx, namespace, spec)
 	if err != nil && metrics.KindOf(err) == "" {
-		// Not a verdict on the source: the cache could not be read.
+		// Not a verdict on the source: the Secret could not be read.
 		return o, err
 	}
+	// A little past the source's own timeout, so a request's own timeout
+	// error, which says more, comes first.
+	ctx, cancel := context.WithTimeout(ctx, timeout+time.Second)
+	defer cancel()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
 	for _, q := range queries {
 		if q.query == "" {
 			continue
@@ -79,19 +97,28 @@ func (g metricsGatherer) read(ctx context.Context, namespace string, spec *v1alp
 			o.errs[q.name] = err
 			continue
 		}
-		v, fetchedAt, qerr := g.reader.ReadFetched(ctx, src, string(q.query), vars, maxAge)
-		if q.emptyIsZero && metrics.KindOf(qerr) == metrics.EmptyResult {
-			v, qerr = 0, nil
-		}
-		if qerr != nil {
-			o.errs[q.name] = qerr
-			continue
-		}
-		o.values[q.name] = v
-		o.fetched[q.name] = fetchedAt
+		wg.Go(func() {
+			v, fetchedAt, qerr := g.reader.ReadFetched(ctx, src, string(q.query), vars, maxAge)
+			if q.emptyIsZero && metrics.KindOf(qerr) == metrics.EmptyResult {
+				v, qerr = 0, nil
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if qerr != nil {
+				o.errs[q.name] = qerr
+				return
+			}
+			o.values[q.name] = v
+			o.fetched[q.name] = fetchedAt
+		})
 	}
+	wg.Wait()
 	return o, nil
 }
+
+// maxConditionMessage bounds the MetricsAvailable message, far below the
+// API's 32 KiB, whatever the number and length of the queries.
+const maxConditionMessage = 1024
 
 // recordHealth updates status's per-metric health and the MetricsAvailable
 // condition from one round of reads.
@@ -109,21 +136,27 @@ func recordHealth(health *[]v1alpha1.MetricStatus, conds *[]metav1.Condition, ge
 		err := o.errs[q.name]
 		*health = metrics.RecordHealth(*health, q.name, o.values[q.name], err, o.at, o.interval)
 		if err != nil {
-			failed = append(failed, fmt.Sprintf("%s: %v", q.name, err))
+			failed = append(failed, metrics.Truncate(fmt.Sprintf("%s: %v", q.name, err), metrics.MaxErrorMessage))
 		} else {
 			read++
 		}
 	}
+	notes := ""
+	if len(o.notes) > 0 {
+		notes = "; " + strings.Join(o.notes, "; ")
+	}
 	switch {
 	case len(failed) > 0:
+		// The outcome and the notes are kept whole; the failures give way.
+		tail := "; holding the last values read" + notes
 		setCondition(conds, gen, v1alpha1.MetricsAvailableCondition, metav1.ConditionFalse, v1alpha1.MetricsUnavailableReason,
-			strings.Join(failed, "; ")+"; holding the last values read")
+			metrics.Truncate(strings.Join(failed, "; "), maxConditionMessage-len(tail))+tail)
 	case read == 0:
 		setCondition(conds, gen, v1alpha1.MetricsAvailableCondition, metav1.ConditionTrue, v1alpha1.MetricsReadReason,
-			"No queries are set: the plan's values are in use")
+			metrics.Truncate("No queries are set: the plan's values are in use"+notes, maxConditionMessage))
 	default:
 		setCondition(conds, gen, v1alpha1.MetricsAvailableCondition, metav1.ConditionTrue, v1alpha1.MetricsReadReason,
-			fmt.Sprintf("Read all %d queries", read))
+			metrics.Truncate(fmt.Sprintf("Read all %d queries", read)+notes, maxConditionMessage))
 	}
 }
 

@@ -18,13 +18,17 @@ package controllers
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/truce-dev/truce/api/v1alpha1"
+	"github.com/truce-dev/truce/internal/metrics"
 )
 
 func TestRecordHealth(t *testing.T) {
@@ -69,5 +73,36 @@ func TestRecordHealth(t *testing.T) {
 	recordHealth(&health, &conds, 3, nil, round(150, nil, nil))
 	if status() != metav1.ConditionTrue || len(health) != 0 {
 		t.Fatalf("no queries: got %s, %+v", status(), health)
+	}
+}
+
+func TestRecordHealthBoundsItsMessages(t *testing.T) {
+	long := strings.Repeat("sum(increase(marketing_leads_total{campaign=\"é\"}[$window])) + ", 60)
+	var queries []namedQuery
+	errs := map[string]error{}
+	for i := range 8 {
+		name := fmt.Sprintf("metric%d", i)
+		queries = append(queries, namedQuery{name: name, query: v1alpha1.Query(long)})
+		errs[name] = &metrics.Error{Kind: metrics.BadQuery, Query: long, Err: errors.New("the source rejected the query")}
+	}
+	var health []v1alpha1.MetricStatus
+	var conds []metav1.Condition
+	o := observed{at: time.Now(), interval: 30 * time.Second, values: map[string]float64{}, errs: errs,
+		notes: []string{"spec.metrics.source.http.timeoutSeconds 300 is above the controller's ceiling; 30s is used"}}
+	recordHealth(&health, &conds, 1, queries, o)
+	for _, m := range health {
+		if len(m.LastError) > metrics.MaxErrorMessage || !utf8.ValidString(m.LastError) {
+			t.Fatalf("lastError of %d bytes (valid UTF-8: %v), want at most %d", len(m.LastError), utf8.ValidString(m.LastError), metrics.MaxErrorMessage)
+		}
+		if !strings.HasPrefix(m.LastError, "BadQuery") {
+			t.Fatalf("the cut lost the kind: %q", m.LastError)
+		}
+	}
+	c := meta.FindStatusCondition(conds, v1alpha1.MetricsAvailableCondition)
+	if len(c.Message) > maxConditionMessage || !utf8.ValidString(c.Message) {
+		t.Fatalf("a condition message of %d bytes, want at most %d", len(c.Message), maxConditionMessage)
+	}
+	if !strings.HasSuffix(c.Message, "holding the last values read; spec.metrics.source.http.timeoutSeconds 300 is above the controller's ceiling; 30s is used") {
+		t.Fatalf("the cut lost the outcome or the note: %q", c.Message)
 	}
 }

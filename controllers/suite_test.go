@@ -117,7 +117,7 @@ var _ = BeforeSuite(func() {
 		MaxConcurrentReconciles: 2,
 		Clock:                   testClock,
 		// No default source: objects that name none say so.
-		Sources: &metrics.Resolver{Secrets: mgr.GetClient()},
+		Sources: &metrics.Resolver{Secrets: mgr.GetAPIReader()},
 		// Real time for the cache, so answers expire between polls.
 		Reader: metrics.NewReader(clock.RealClock{}, 0, nil),
 	})).To(Succeed())

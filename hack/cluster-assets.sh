@@ -29,7 +29,7 @@ build() {
   mkdir -p "$TRUCE_CACHE/cluster"
   tmp=$(mktemp -d "$dest.tmp.XXXXXX")
   log "Building kwok $KWOK_VERSION (cold: about 2 minutes)"
-  GOBIN="$tmp" CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
+  GOBIN="$tmp" CGO_ENABLED=0 retry go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
   log "Building kube-controller-manager and kube-scheduler $K8S_VERSION (cold: about 5 minutes on 2 cores)"
   build_kubernetes "$tmp" "$K8S_VERSION" kube-controller-manager kube-scheduler
   local b

@@ -42,7 +42,7 @@ func main() { etcdmain.Main(os.Args) }
 EOF
   (
     cd "$mod"
-    go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >/dev/null
+    retry go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >/dev/null
     go mod tidy >/dev/null
     CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out/etcd" .
   )

@@ -8,6 +8,19 @@ TRUCE_CACHE="${TRUCE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/truce}"
 
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
+# retry CMD...: runs CMD up to three times, waiting longer each time, so a
+# module proxy's or checksum database's passing failure (a 503) does not fail
+# a cold build that takes many minutes.
+retry() {
+  local n
+  for n in 1 2; do
+    "$@" && return 0
+    log "Failed (attempt $n of 3), retrying in $((n * 15)) s: $*"
+    sleep $((n * 15))
+  done
+  "$@"
+}
+
 # cached DIR FILE...: true when DIR holds a completed build of every FILE.
 cached() {
   local dir=$1; shift
@@ -59,7 +72,7 @@ build_kubernetes() {
     gets+=("k8s.io/kubernetes/cmd/$c@$version")
   done
   mod=$(new_build_module kubernetes)
-  gomod=$(cd "$mod" && go mod download -json "k8s.io/kubernetes@$version" |
+  gomod=$(cd "$mod" && retry go mod download -json "k8s.io/kubernetes@$version" |
     sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
   sed -n 's#^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => ./staging/src/.*#\1#p' "$gomod" |
     while read -r m; do
@@ -67,7 +80,7 @@ build_kubernetes() {
     done
   (
     cd "$mod"
-    go get "${gets[@]}" >/dev/null
+    retry go get "${gets[@]}" >/dev/null
     local minor=${version#v1.}; minor=${minor%%.*}
     local v=k8s.io/component-base/version
     CGO_ENABLED=0 go build -trimpath -o "$out/" \

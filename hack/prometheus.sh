@@ -29,7 +29,7 @@ build() {
   # v0.316.0 is Prometheus 3.16.0.
   local minor=${PROMETHEUS_VERSION#v0.3}; minor=${minor%%.*}; minor=$((10#$minor))
   local version="3.$minor.${PROMETHEUS_VERSION##*.}"
-  GOBIN="$tmp" CGO_ENABLED=0 go install -trimpath -tags remove_all_sd \
+  GOBIN="$tmp" CGO_ENABLED=0 retry go install -trimpath -tags remove_all_sd \
     -ldflags "-s -w -X github.com/prometheus/common/version.Version=$version" \
     "github.com/prometheus/prometheus/cmd/prometheus@$PROMETHEUS_VERSION"
   finish_build "$tmp" "$dest"

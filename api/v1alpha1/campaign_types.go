@@ -180,6 +180,17 @@ type ScaleTargetReference struct {
 	// +kubebuilder:validation:MaxLength=253
 	// +required
 	Name string `json:"name"`
+
+	// resource is the referent's resource, the plural name in its API path,
+	// such as deployments. Unset, it is the kind in lower case plus "s"
+	// (Deployment: deployments). truce's admission policy lets you name a
+	// target only if you may update this resource's scale subresource, and
+	// truce scales the target only if its kind is served as this resource: set
+	// it for a kind whose plural is not kind+s.
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +optional
+	Resource string `json:"resource,omitempty"`
 }
 
 // ScalingBehavior tunes scaling the way the HorizontalPodAutoscaler's

@@ -17,9 +17,11 @@ limitations under the License.
 // Command demo shows truce working on a local cluster, in one command
 // (`make demo`): it starts the local cluster (kwok's simulated nodes run the
 // outreach pods), installs the CRDs, applies config/demo, starts the funnel
-// simulator and the controller, and redraws a live view of supply, demand,
-// parallelism and conditions as the scenario's shocks arrive. Ctrl-C stops
-// everything it started.
+// simulator, a Prometheus that scrapes the simulator and truce, and the
+// controller reading PromQL from that Prometheus as in production (or the
+// simulator's JSON with --source=json), and redraws a live view of supply,
+// demand, parallelism and conditions as the scenario's shocks arrive. Ctrl-C
+// stops everything it started.
 package main
 
 import (
@@ -27,10 +29,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -47,6 +51,7 @@ func main() {
 	var (
 		opts                                        localcluster.Options
 		truce, funnelsim, scenario, manifests, crds string
+		src                                         source
 		refresh, duration                           time.Duration
 	)
 	flag.StringVar(&opts.BinDir, "bin-dir", "", "The directory hack/cluster-assets.sh prints.")
@@ -54,7 +59,9 @@ func main() {
 	flag.StringVar(&truce, "truce", "bin/truce", "The controller binary.")
 	flag.StringVar(&funnelsim, "funnelsim", "bin/funnelsim", "The funnel simulator binary.")
 	flag.StringVar(&scenario, "scenario", "hack/funnelsim/scenarios/demo.yaml", "The simulator's scenario.")
-	flag.StringVar(&manifests, "manifests", "config/demo", "The SalesTarget and Campaigns to apply.")
+	flag.StringVar(&manifests, "manifests", "", "The SalesTarget and Campaigns to apply; config/demo, or config/demo-json with --source=json.")
+	flag.StringVar(&src.kind, "source", "prometheus", "Where truce reads metrics: prometheus (a Prometheus scraping the simulator, as in production) or json (the simulator's JSON document).")
+	flag.StringVar(&src.prometheus, "prometheus", "", "The Prometheus binary hack/prometheus.sh prints; needed with --source=prometheus.")
 	flag.StringVar(&crds, "crds", "config/crd/bases", "truce's CRDs.")
 	flag.DurationVar(&refresh, "refresh", 2*time.Second, "How often the view is redrawn.")
 	flag.DurationVar(&duration, "duration", 0, "Stop by itself after this long; 0 runs until Ctrl-C.")
@@ -62,6 +69,17 @@ func main() {
 	if opts.BinDir == "" {
 		fmt.Fprintln(os.Stderr, "--bin-dir is required: pass the directory hack/cluster-assets.sh prints")
 		os.Exit(2)
+	}
+	switch {
+	case src.kind != "prometheus" && src.kind != "json":
+		fmt.Fprintln(os.Stderr, "--source must be prometheus or json")
+		os.Exit(2)
+	case src.kind == "prometheus" && src.prometheus == "":
+		fmt.Fprintln(os.Stderr, "--prometheus is required with --source=prometheus: pass the binary hack/prometheus.sh prints")
+		os.Exit(2)
+	}
+	if manifests == "" {
+		manifests = map[string]string{"prometheus": "config/demo", "json": "config/demo-json"}[src.kind]
 	}
 	opts.Log = os.Stderr
 
@@ -72,13 +90,21 @@ func main() {
 		ctx, cancel = context.WithTimeout(ctx, duration)
 		defer cancel()
 	}
-	if err := run(ctx, opts, truce, funnelsim, scenario, manifests, crds, refresh); err != nil {
+	if err := run(ctx, opts, truce, funnelsim, scenario, manifests, crds, src, refresh); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, opts localcluster.Options, truce, funnelsim, scenario, manifests, crds string, refresh time.Duration) error {
+// source is where truce reads its metrics in the demo.
+type source struct {
+	// kind is "prometheus" or "json".
+	kind string
+	// prometheus is the Prometheus binary.
+	prometheus string
+}
+
+func run(ctx context.Context, opts localcluster.Options, truce, funnelsim, scenario, manifests, crds string, src source, refresh time.Duration) error {
 	c, err := localcluster.Start(ctx, opts)
 	if err != nil {
 		return err
@@ -117,9 +143,16 @@ func run(ctx context.Context, opts localcluster.Options, truce, funnelsim, scena
 	if err != nil {
 		return err
 	}
-	if _, err := c.Run("truce", truce,
-		"--metrics-url=http://"+simAddr+"/funnel",
-		"--metrics-bind-address=127.0.0.1:"+strconv.Itoa(metricsPort),
+	truceMetrics := "127.0.0.1:" + strconv.Itoa(metricsPort)
+	metricsFlag, promURL := "--metrics-url=http://"+simAddr+"/funnel", ""
+	if src.kind == "prometheus" {
+		if promURL, err = startPrometheus(ctx, c, src.prometheus, simAddr, truceMetrics); err != nil {
+			return err
+		}
+		metricsFlag = "--prometheus-address=" + promURL
+	}
+	if _, err := c.Run("truce", truce, metricsFlag,
+		"--metrics-bind-address="+truceMetrics,
 		"--health-probe-bind-address=127.0.0.1:"+strconv.Itoa(probePort),
 	); err != nil {
 		return err
@@ -133,10 +166,14 @@ func run(ctx context.Context, opts localcluster.Options, truce, funnelsim, scena
 		return err
 	}
 	kubeconfig, _ := filepath.Rel(mustGetwd(), c.Kubeconfig)
+	header := fmt.Sprintf("truce demo | KUBECONFIG=%s | funnel http://%s/funnel | truce metrics http://%s/metrics", kubeconfig, simAddr, truceMetrics)
+	if promURL != "" {
+		header += " | Prometheus " + promURL + " (truce reads PromQL from it)"
+		fmt.Fprintf(os.Stderr, "Prometheus: %s (scrapes the simulator and truce every second; try truce_salestarget_supply_leads_per_week)\n", promURL)
+	}
 	v := &view{
 		k8s: k8s, namespace: "default", funnelURL: "http://" + simAddr + "/funnel", started: time.Now(),
-		header: fmt.Sprintf("truce demo | KUBECONFIG=%s | funnel http://%s/funnel | truce metrics http://127.0.0.1:%d/metrics | logs %s | Ctrl-C stops",
-			kubeconfig, simAddr, metricsPort, filepath.Join(c.Dir, "logs")),
+		header: header + fmt.Sprintf(" | logs %s | Ctrl-C stops", filepath.Join(c.Dir, "logs")),
 	}
 	tty := term.IsTerminal(int(os.Stdout.Fd()))
 	if !tty {
@@ -175,4 +212,62 @@ func mustGetwd() string {
 		return "."
 	}
 	return wd
+}
+
+// startPrometheus starts the Prometheus that make test builds, scraping the
+// simulator (job funnelsim) and truce (job truce, the job the alerts name)
+// every second, and returns its URL once it answers.
+func startPrometheus(ctx context.Context, c *localcluster.Cluster, bin, simAddr, truceAddr string) (string, error) {
+	port, err := localcluster.FreePort()
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(c.Dir, "prometheus")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	// A second's scrape interval: the simulator runs an hour a second.
+	config := strings.Join([]string{
+		"global: {scrape_interval: 1s, evaluation_interval: 1s}",
+		"scrape_configs:",
+		"- job_name: funnelsim",
+		"  static_configs: [{targets: ['" + simAddr + "']}]",
+		"- job_name: truce",
+		"  static_configs: [{targets: ['" + truceAddr + "']}]",
+		"",
+	}, "\n")
+	configPath := filepath.Join(dir, "prometheus.yml")
+	if err := os.WriteFile(configPath, []byte(config), 0o644); err != nil {
+		return "", err
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	if _, err := c.Run("prometheus", bin,
+		"--config.file="+configPath,
+		"--storage.tsdb.path="+filepath.Join(dir, "data"),
+		"--web.listen-address="+addr,
+	); err != nil {
+		return "", err
+	}
+	url := "http://" + addr
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/-/ready", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return url, nil
+			}
+		}
+		if err := c.Exited(); err != nil {
+			return "", err
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return "", fmt.Errorf("prometheus did not become ready at %s; see %s", url, filepath.Join(c.Dir, "logs", "prometheus.log"))
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }

@@ -17,6 +17,7 @@ limitations under the License.
 package balance
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -106,5 +107,20 @@ func TestUnknownBookingsHoldDemand(t *testing.T) {
 	fillCapacity(&in)
 	if r = Evaluate(in); !r.DemandKnown || r.Demand != 200 {
 		t.Errorf("FillCapacity: demand %v known %v, want capacity, which needs no bookings", r.Demand, r.DemandKnown)
+	}
+}
+
+// Numbers keep their size in status: 1e21 leads were once stored as 1.
+func TestQuantityKeepsItsSize(t *testing.T) {
+	for _, v := range []float64{0, 0.001, 84.3, 123456789.123, 1e15, 9.3e18, 1e21, 1.234567e25, -42} {
+		q := Quantity(v)
+		if got := q.AsApproximateFloat64(); math.Abs(got-v) > math.Abs(v)*1e-9+0.0005 {
+			t.Errorf("Quantity(%g) is %s, which reads %g", v, q.String(), got)
+		}
+	}
+	for _, v := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		if q := Quantity(v); !q.IsZero() {
+			t.Errorf("Quantity(%g) is %s, want zero", v, q.String())
+		}
 	}
 }

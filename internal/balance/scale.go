@@ -150,7 +150,8 @@ func decide(in ScaleInput, b scaleBehavior, lo, hi, current int32, d ScaleDecisi
 		if in.Unlimited {
 			limit = raw
 		}
-		d.Desired = min(raw, limit)
+		// The limit only slows growth: it never takes back workers.
+		d.Desired = max(current, min(raw, limit))
 		d.Reason = fmt.Sprintf("allocation needs %d workers", raw)
 		if d.Desired < raw {
 			d.Reason += fmt.Sprintf("; scale-up limited to %d this period", limit)

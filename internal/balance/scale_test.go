@@ -49,6 +49,9 @@ func TestDesiredParallelism(t *testing.T) {
 		{"a second step within the period waits", func(in *ScaleInput) {
 			in.Current, in.Allocated, in.Changes = 5, 1000, []Change{{ago(30), 4}}
 		}, 5},
+		{"the scale-up limit never takes back workers", func(in *ScaleInput) {
+			in.Current, in.Allocated, in.Changes = 5, 1000, []Change{{ago(30), 4}, {ago(20), 3}}
+		}, 5},
 		{"the next period may step again", func(in *ScaleInput) {
 			in.Current, in.Allocated, in.Changes = 5, 1000, []Change{{ago(61), 4}}
 		}, 10},

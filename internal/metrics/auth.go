@@ -17,15 +17,15 @@ limitations under the License.
 package metrics
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
-	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
+	"encoding/pem"
 	"fmt"
 	"net/http"
 	"sort"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -64,19 +64,6 @@ func (a Auth) fingerprint() string {
 	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
-// httpClient is an HTTP client that applies the credentials and timeout.
-func (a Auth) httpClient(timeout time.Duration) (*http.Client, error) {
-	base := http.DefaultTransport.(*http.Transport).Clone()
-	if len(a.CAPEM) > 0 {
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(a.CAPEM) {
-			return nil, newError(Misconfigured, "the CA bundle holds no PEM certificate")
-		}
-		base.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	}
-	return &http.Client{Timeout: timeout, Transport: &authTransport{auth: a, next: base}}, nil
-}
-
 // authTransport adds credentials and headers to each request.
 type authTransport struct {
 	auth Auth
@@ -98,8 +85,15 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // ResolveAuth reads the Secrets an auth block names from namespace, plus the
-// headers, into an Auth. A missing Secret or key is a Misconfigured error.
-func ResolveAuth(ctx context.Context, r client.Reader, namespace string, spec *v1alpha1.SourceAuth, headers []v1alpha1.HTTPHeader) (Auth, error) {
+// headers, into an Auth. field is the auth block's path in the spec, such as
+// spec.metrics.source.http.auth, so errors name the field to fix. A missing
+// Secret or key, or a value that cannot be a credential, is a Misconfigured
+// error.
+//
+// The errors say which Secret or key is missing: the admission policy lets
+// only a user who may get those Secrets name them, so this tells the author
+// nothing they could not read themselves. They never quote a value.
+func ResolveAuth(ctx context.Context, r client.Reader, namespace, field string, spec *v1alpha1.SourceAuth, headers []v1alpha1.HTTPHeader) (Auth, error) {
 	var a Auth
 	if len(headers) > 0 {
 		a.Headers = make(map[string]string, len(headers))
@@ -110,40 +104,106 @@ func ResolveAuth(ctx context.Context, r client.Reader, namespace string, spec *v
 	if spec == nil {
 		return a, nil
 	}
-	read := func(sel *corev1.SecretKeySelector) (string, error) {
+	read := func(path string, sel *corev1.SecretKeySelector) ([]byte, error) {
 		s := &corev1.Secret{}
 		if err := r.Get(ctx, types.NamespacedName{Namespace: namespace, Name: sel.Name}, s); err != nil {
 			if apierrors.IsNotFound(err) {
-				return "", newError(Misconfigured, "Secret %q not found in namespace %q", sel.Name, namespace)
+				return nil, newError(Misconfigured, "%s.%s: Secret %q not found", field, path, sel.Name)
 			}
-			return "", fmt.Errorf("reading Secret %q: %w", sel.Name, err)
+			return nil, fmt.Errorf("reading the Secret named in %s.%s: %w", field, path, err)
 		}
 		v, ok := s.Data[sel.Key]
 		if !ok {
-			return "", newError(Misconfigured, "Secret %q has no key %q", sel.Name, sel.Key)
+			return nil, newError(Misconfigured, "%s.%s: Secret %q has no key %q", field, path, sel.Name, sel.Key)
+		}
+		return v, nil
+	}
+	credential := func(path string, sel *corev1.SecretKeySelector) (string, error) {
+		v, err := read(path, sel)
+		if err != nil {
+			return "", err
+		}
+		if why := notACredential(v); why != "" {
+			return "", newError(Misconfigured, "%s.%s: the value is not sent: %s", field, path, why)
 		}
 		return string(v), nil
 	}
 	var err error
 	if spec.BearerToken != nil {
-		if a.BearerToken, err = read(spec.BearerToken); err != nil {
+		if a.BearerToken, err = credential("bearerToken", spec.BearerToken); err != nil {
 			return a, err
 		}
 	}
 	if spec.Basic != nil {
-		if a.Username, err = read(&spec.Basic.Username); err != nil {
+		if a.Username, err = credential("basic.username", &spec.Basic.Username); err != nil {
 			return a, err
 		}
-		if a.Password, err = read(&spec.Basic.Password); err != nil {
+		if a.Password, err = credential("basic.password", &spec.Basic.Password); err != nil {
 			return a, err
 		}
 	}
 	if spec.CA != nil {
-		ca, err := read(spec.CA)
+		ca, err := read("ca", spec.CA)
 		if err != nil {
 			return a, err
 		}
-		a.CAPEM = []byte(ca)
+		if why := notCertificates(ca); why != "" {
+			return a, newError(Misconfigured, "%s.ca: %s", field, why)
+		}
+		a.CAPEM = ca
 	}
 	return a, nil
+}
+
+// maxCredentialBytes bounds a token or password; service-account tokens and
+// other JWTs stay well below it.
+const maxCredentialBytes = 8 << 10
+
+// notACredential says why v must not be sent as a bearer token or a basic
+// auth user or password, or "" when it may. A Secret key holding a private
+// key, a kubeconfig or a certificate bundle is not a token: such values span
+// lines or hold a PEM block, and sending them to an author-chosen URL would
+// hand them over. Tokens and passwords are a single line of printable text.
+func notACredential(v []byte) string {
+	switch {
+	case len(v) == 0:
+		return "it is empty"
+	case len(v) > maxCredentialBytes:
+		return fmt.Sprintf("it is longer than %d bytes", maxCredentialBytes)
+	case bytes.Contains(v, []byte("-----BEGIN")):
+		return "it holds a PEM block, such as a key or certificate"
+	}
+	for _, c := range v {
+		if c < 0x20 || c == 0x7f {
+			return "it holds a line break or another control character"
+		}
+	}
+	return ""
+}
+
+// notCertificates says why v is not a PEM bundle of certificates only, or
+// "" when it is.
+func notCertificates(v []byte) string {
+	n := 0
+	for rest := v; ; {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			if len(bytes.TrimSpace(rest)) > 0 && n == 0 {
+				return "the value is not a PEM bundle of certificates"
+			}
+			break
+		}
+		if b.Type != "CERTIFICATE" {
+			return "the bundle holds a PEM block that is not a certificate"
+		}
+		if _, err := x509.ParseCertificate(b.Bytes); err != nil {
+			return "the bundle holds a certificate that does not parse"
+		}
+		n++
+	}
+	if n == 0 {
+		return "the value is not a PEM bundle of certificates"
+	}
+	return ""
 }

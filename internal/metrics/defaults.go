@@ -34,6 +34,9 @@ type DefaultOptions struct {
 	BearerTokenFile, CAFile string
 	// Timeout bounds each request.
 	Timeout time.Duration
+	// Guard decides which addresses the source may connect to; nil means
+	// DefaultNetworkGuard.
+	Guard *NetworkGuard
 }
 
 // NewDefaultSource builds the default source from flags; nil when no
@@ -61,7 +64,7 @@ func NewDefaultSource(o DefaultOptions) (Source, error) {
 		a.CAPEM = b
 	}
 	if o.PrometheusAddress != "" {
-		return NewPrometheus(o.PrometheusAddress, o.Timeout, a)
+		return NewPrometheus(o.PrometheusAddress, o.Timeout, a, WithNetworkGuard(o.Guard))
 	}
-	return NewHTTP(o.URL, o.Timeout, 0, a)
+	return NewHTTP(o.URL, o.Timeout, 0, a, WithNetworkGuard(o.Guard))
 }

@@ -50,6 +50,8 @@ const (
 	// BadResponse: the source answered with an error status, a body that is
 	// not what was expected, or one larger than allowed.
 	BadResponse ErrorKind = "BadResponse"
+	// OutOfRange: the value is negative or absurdly large (above MaxValue).
+	OutOfRange ErrorKind = "OutOfRange"
 	// Misconfigured: the source cannot be used as configured, for example a
 	// Secret it names is missing.
 	Misconfigured ErrorKind = "Misconfigured"

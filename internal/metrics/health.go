@@ -18,6 +18,7 @@ package metrics
 
 import (
 	"time"
+	"unicode/utf8"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -37,7 +38,7 @@ func RecordHealth(list []v1alpha1.MetricStatus, name string, value float64, err 
 	}
 	m := &list[i]
 	if err != nil {
-		m.LastError = err.Error()
+		m.LastError = Truncate(err.Error(), MaxErrorMessage)
 		// Reconciles between polls see the same cached failure: count it once.
 		if m.LastFailureTime == nil || now.Sub(m.LastFailureTime.Time) >= interval*3/4 {
 			m.ConsecutiveFailures++
@@ -48,6 +49,27 @@ func RecordHealth(list []v1alpha1.MetricStatus, name string, value float64, err 
 	q := balance.Quantity(value)
 	m.Value, m.ConsecutiveFailures, m.LastError, m.LastFailureTime = &q, 0, "", nil
 	return list
+}
+
+// MaxErrorMessage bounds one metric's lastError: the kind, the query (cut)
+// and what was wrong fit; status stays small at fleet scale.
+const MaxErrorMessage = 256
+
+// Truncate cuts s to at most n bytes, on a rune boundary, marking the cut
+// with an ellipsis.
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	const mark = "..."
+	if n <= len(mark) {
+		return mark[:max(n, 0)]
+	}
+	cut := n - len(mark)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + mark
 }
 
 // Failures is the number of consecutive failed reads of metric name.

@@ -20,8 +20,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"io"
+	"errors"
 	"math"
 	"net/http"
 	"reflect"
@@ -45,14 +44,14 @@ type HTTP struct {
 }
 
 // NewHTTP is a source for the JSON document at url.
-func NewHTTP(url string, timeout time.Duration, maxBytes int64, auth Auth) (*HTTP, error) {
+func NewHTTP(url string, timeout time.Duration, maxBytes int64, auth Auth, opts ...Option) (*HTTP, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxResponseBytes
 	}
-	hc, err := auth.httpClient(timeout)
+	hc, err := auth.httpClient(timeout, buildOptions(opts))
 	if err != nil {
 		return nil, err
 	}
@@ -65,51 +64,75 @@ func (h *HTTP) Key() string { return h.key }
 // RequestKey is empty: one document answers every JSONPath.
 func (h *HTTP) RequestKey(string) string { return "" }
 
-// Fetch GETs the document and decodes it.
+// jsonDoc is a fetched document, kept as the bytes it came in: a decoded
+// document takes several times its size in memory, and the Reader keeps the
+// numbers extracted from it, so it is decoded only for a path not yet read.
+type jsonDoc []byte
+
+// Size is the bytes the document takes in the Reader's cache.
+func (d jsonDoc) Size() int64 { return int64(len(d)) }
+
+// Fetch GETs the document and checks that it is JSON.
 func (h *HTTP) Fetch(ctx context.Context, _ string) (any, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.url, nil)
 	if err != nil {
-		return nil, newError(Misconfigured, "url %q: %v", h.url, err)
+		return nil, newError(Misconfigured, "the url is not a valid URL")
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := h.client.Do(req)
 	if err != nil {
-		return nil, &Error{Kind: classifyTransport(err), Err: err}
+		return nil, transportError(err)
 	}
 	defer resp.Body.Close()
-	// Read one byte past the cap to tell a body at the cap from a larger one.
-	body, err := io.ReadAll(io.LimitReader(resp.Body, h.maxBytes+1))
-	if err != nil {
-		return nil, &Error{Kind: classifyTransport(err), Err: fmt.Errorf("reading the response: %w", err)}
-	}
+	body, err := readCapped(resp.Body, h.maxBytes)
 	switch {
-	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		return nil, newError(Unauthorized, "the source answered %s", resp.Status)
-	case resp.StatusCode/100 != 2:
-		return nil, newError(BadResponse, "the source answered %s: %s", resp.Status, truncate(string(body), 200))
-	case int64(len(body)) > h.maxBytes:
+	case errors.Is(err, errTooLarge):
+		if resp.StatusCode/100 != 2 {
+			return nil, statusError(resp.StatusCode, int(h.maxBytes)+1)
+		}
 		return nil, newError(BadResponse, "the response is larger than maxResponseBytes (%d)", h.maxBytes)
+	case err != nil:
+		return nil, transportError(err)
+	case resp.StatusCode/100 != 2:
+		return nil, statusError(resp.StatusCode, len(body))
+	case !json.Valid(body):
+		return nil, newError(BadResponse, "the response (HTTP %d, %d bytes) is not JSON", resp.StatusCode, len(body))
 	}
-	var doc any
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&doc); err != nil {
-		return nil, newError(BadResponse, "the response is not JSON: %v", err)
-	}
-	return doc, nil
+	return jsonDoc(body), nil
 }
 
 // Extract evaluates query, a JSONPath expression such as {.leads.week} or
 // .leads.week, against the document. It must select exactly one number (or a
 // string holding one).
 func (h *HTTP) Extract(response any, query string) (float64, error) {
+	doc, ok := response.(jsonDoc)
+	if !ok {
+		return 0, newError(BadResponse, "no document was read")
+	}
+	return extractJSON(doc, query)
+}
+
+func extractJSON(doc []byte, query string) (v float64, err error) {
 	jp, err := compileJSONPath(query)
 	if err != nil {
 		return 0, err
 	}
-	results, err := jp.FindResults(response)
+	var tree any
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.UseNumber()
+	if err := dec.Decode(&tree); err != nil {
+		return 0, newError(BadResponse, "the response (%d bytes) is not JSON", len(doc))
+	}
+	// The JSONPath library is not hardened against every document and path;
+	// a panic in it must not take the controller down.
+	defer func() {
+		if r := recover(); r != nil {
+			v, err = 0, newError(BadQuery, "the JSONPath could not be evaluated against the document")
+		}
+	}()
+	results, err := jp.FindResults(tree)
 	if err != nil {
-		return 0, newError(EmptyResult, "%v", err)
+		return 0, newError(EmptyResult, "the path selected nothing")
 	}
 	var values []reflect.Value
 	for _, r := range results {
@@ -144,20 +167,34 @@ func number(v any) (float64, error) {
 	case json.Number:
 		var err error
 		if f, err = n.Float64(); err != nil {
-			return 0, newError(NotANumber, "%q is not a number", n)
+			return 0, newError(NotANumber, "the value (%d bytes) is not a number", len(n))
 		}
 	case string:
 		var err error
 		if f, err = strconv.ParseFloat(strings.TrimSpace(n), 64); err != nil {
-			return 0, newError(NotANumber, "%q is not a number", n)
+			return 0, newError(NotANumber, "the value is a string of %d bytes that is not a number", len(n))
 		}
 	case nil:
 		return 0, newError(EmptyResult, "the value is null")
 	default:
-		return 0, newError(NotANumber, "the value is a %T, not a number", v)
+		return 0, newError(NotANumber, "the value is %s, not a number", jsonKind(v))
 	}
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return 0, newError(NotANumber, "the value is %v", f)
 	}
 	return f, nil
+}
+
+// jsonKind names the JSON type of a decoded value.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case bool:
+		return "a boolean"
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "an array"
+	default:
+		return "not a number"
+	}
 }

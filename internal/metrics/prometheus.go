@@ -17,45 +17,54 @@ limitations under the License.
 package metrics
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
-	"fmt"
 	"math"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
-
-	"github.com/prometheus/client_golang/api"
-	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
-	"github.com/prometheus/common/model"
 )
 
 // DefaultTimeout bounds a request when the spec gives no timeout.
 const DefaultTimeout = 10 * time.Second
 
-// Prometheus answers instant PromQL queries.
+// DefaultMaxPrometheusBytes caps a Prometheus answer. An instant query that
+// truce can use returns one sample, a few hundred bytes; the cap only stops
+// a source from filling the controller's memory.
+const DefaultMaxPrometheusBytes = 1 << 20
+
+// Prometheus answers instant PromQL queries through the HTTP query API.
 type Prometheus struct {
-	timeout time.Duration
-	key     string
-	api     promv1.API
+	endpoint string
+	timeout  time.Duration
+	maxBytes int64
+	key      string
+	client   *http.Client
 }
 
 // NewPrometheus is a source for the Prometheus API at address.
-func NewPrometheus(address string, timeout time.Duration, auth Auth) (*Prometheus, error) {
+func NewPrometheus(address string, timeout time.Duration, auth Auth, opts ...Option) (*Prometheus, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	hc, err := auth.httpClient(timeout)
+	u, err := url.Parse(address)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, newError(Misconfigured, "address %q is not an http:// or https:// URL", address)
+	}
+	hc, err := auth.httpClient(timeout, buildOptions(opts))
 	if err != nil {
 		return nil, err
 	}
-	c, err := api.NewClient(api.Config{Address: address, Client: hc})
-	if err != nil {
-		return nil, newError(Misconfigured, "address %q: %v", address, err)
-	}
 	return &Prometheus{
-		timeout: timeout,
-		key:     "prometheus|" + address + "|" + auth.fingerprint(),
-		api:     promv1.NewAPI(statusClient{c}),
+		endpoint: strings.TrimRight(address, "/") + "/api/v1/query",
+		timeout:  timeout,
+		maxBytes: DefaultMaxPrometheusBytes,
+		key:      "prometheus|" + address + "|" + auth.fingerprint(),
+		client:   hc,
 	}, nil
 }
 
@@ -65,82 +74,152 @@ func (p *Prometheus) Key() string { return p.key }
 // RequestKey is the query: each query is its own request.
 func (p *Prometheus) RequestKey(query string) string { return query }
 
-// Fetch evaluates query at the current time.
+// promValue is what truce keeps of a Prometheus answer: the one number it
+// holds. The document itself is dropped as soon as it is read.
+type promValue float64
+
+// Fetch evaluates query at the current time and reads its one value.
 func (p *Prometheus) Fetch(ctx context.Context, query string) (any, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
-	v, _, _, err := p.api.Query(ctx, query, time.Now(), promv1.WithTimeout(p.timeout))
-	if err != nil {
-		return nil, classifyPrometheus(err)
+	form := url.Values{
+		"query":   {query},
+		"time":    {strconv.FormatFloat(float64(time.Now().UnixMilli())/1000, 'f', 3, 64)},
+		"timeout": {p.timeout.String()},
 	}
-	return v, nil
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.endpoint, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, newError(Misconfigured, "the address is not a valid URL")
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return nil, transportError(err)
+	}
+	defer resp.Body.Close()
+	body, err := readCapped(resp.Body, p.maxBytes)
+	switch {
+	case errors.Is(err, errTooLarge):
+		return nil, tooLarge(p.maxBytes)
+	case err != nil:
+		return nil, transportError(err)
+	}
+	v, err := parsePrometheus(resp.StatusCode, body)
+	if err != nil {
+		return nil, err
+	}
+	return promValue(v), nil
 }
 
-// Extract accepts a scalar or a vector of exactly one sample.
+// Extract returns the value Fetch read.
 func (p *Prometheus) Extract(response any, _ string) (float64, error) {
-	var f float64
-	switch v := response.(type) {
-	case *model.Scalar:
-		f = float64(v.Value)
-	case model.Vector:
-		switch len(v) {
+	v, ok := response.(promValue)
+	if !ok {
+		return 0, newError(BadResponse, "no value was read")
+	}
+	return float64(v), nil
+}
+
+// promAnswer is the envelope of the Prometheus HTTP API.
+type promAnswer struct {
+	Status    string `json:"status"`
+	ErrorType string `json:"errorType"`
+	Data      *struct {
+		ResultType string          `json:"resultType"`
+		Result     json.RawMessage `json:"result"`
+	} `json:"data"`
+}
+
+// promErrorTypes are the errorType values Prometheus sends; only these are
+// named in an error, since anything else is text the source chose.
+var promErrorTypes = map[string]bool{
+	"timeout": true, "canceled": true, "execution": true, "bad_data": true,
+	"internal": true, "unavailable": true, "not_found": true, "not_acceptable": true,
+}
+
+// parsePrometheus reads the single value of an instant query's answer. Its
+// errors say what kind of answer it was, its status and size, and never
+// quote it: the address is the author's choice, and the answer might be a
+// token from a metadata service or a page from an internal system. For the
+// same reason a PromQL error is reported by its type only; the source's own
+// message is shown by running the query in Prometheus.
+func parsePrometheus(code int, body []byte) (float64, error) {
+	if code == http.StatusUnauthorized || code == http.StatusForbidden {
+		return 0, statusError(code, len(body))
+	}
+	var a promAnswer
+	if err := json.Unmarshal(body, &a); err != nil || (a.Status != "success" && a.Status != "error") {
+		if code/100 != 2 {
+			return 0, statusError(code, len(body))
+		}
+		return 0, newError(BadResponse, "the source answered HTTP %d with %d bytes that are not a Prometheus API answer", code, len(body))
+	}
+	if a.Status == "error" {
+		et := a.ErrorType
+		if !promErrorTypes[et] {
+			et = "unknown"
+		}
+		switch et {
+		case "bad_data", "execution":
+			return 0, newError(BadQuery, "the source rejected the query (HTTP %d, errorType %s); run it in Prometheus to see why", code, et)
+		case "timeout", "canceled":
+			return 0, newError(TimedOut, "the query timed out in the source (HTTP %d, errorType %s)", code, et)
+		default:
+			return 0, newError(BadResponse, "the source answered HTTP %d with an error (errorType %s)", code, et)
+		}
+	}
+	if code/100 != 2 {
+		return 0, statusError(code, len(body))
+	}
+	if a.Data == nil || len(a.Data.Result) == 0 || bytes.Equal(a.Data.Result, []byte("null")) {
+		return 0, newError(BadResponse, "the answer (%d bytes) has no result", len(body))
+	}
+	switch a.Data.ResultType {
+	case "scalar":
+		var pair []json.RawMessage
+		if err := json.Unmarshal(a.Data.Result, &pair); err != nil {
+			return 0, newError(BadResponse, "the scalar result is malformed")
+		}
+		return sampleValue(pair)
+	case "vector":
+		var samples []struct {
+			Value []json.RawMessage `json:"value"`
+		}
+		if err := json.Unmarshal(a.Data.Result, &samples); err != nil {
+			return 0, newError(BadResponse, "the vector result is malformed")
+		}
+		switch len(samples) {
 		case 0:
 			return 0, newError(EmptyResult, "the query returned no series")
 		case 1:
-			f = float64(v[0].Value)
+			return sampleValue(samples[0].Value)
 		default:
-			return 0, newError(MultipleSeries, "the query returned %d series (%s, %s, ...); aggregate them to one, for example with sum()",
-				len(v), v[0].Metric, v[1].Metric)
+			return 0, newError(MultipleSeries, "the query returned %d series; aggregate them to one, for example with sum()", len(samples))
 		}
+	case "matrix", "string":
+		return 0, newError(BadResponse, "the query returned a %s; want a scalar or a one-sample vector", a.Data.ResultType)
 	default:
-		return 0, newError(BadResponse, "the query returned a %s; want a scalar or a one-sample vector", response.(model.Value).Type())
+		return 0, newError(BadResponse, "the answer has an unknown result type; want a scalar or a one-sample vector")
+	}
+}
+
+// sampleValue reads a [timestamp, "value"] pair. Prometheus writes the value
+// as a string; a missing or null value is an error, never zero.
+func sampleValue(pair []json.RawMessage) (float64, error) {
+	if len(pair) != 2 {
+		return 0, newError(BadResponse, "the sample is not a [time, value] pair")
+	}
+	var s *string
+	if err := json.Unmarshal(pair[1], &s); err != nil || s == nil {
+		return 0, newError(BadResponse, "the sample's value is missing or not a string")
+	}
+	f, err := strconv.ParseFloat(*s, 64)
+	if err != nil {
+		return 0, newError(NotANumber, "the sample's value (%d bytes) is not a number", len(*s))
 	}
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return 0, newError(NotANumber, "the query returned %v", f)
 	}
 	return f, nil
-}
-
-// classifyPrometheus turns the API client's errors into Errors.
-func classifyPrometheus(err error) error {
-	var e *Error
-	if errors.As(err, &e) {
-		return e
-	}
-	var apiErr *promv1.Error
-	if errors.As(err, &apiErr) {
-		switch apiErr.Type {
-		case promv1.ErrBadData, promv1.ErrExec:
-			return &Error{Kind: BadQuery, Err: fmt.Errorf("%s", apiErr.Msg)}
-		case promv1.ErrTimeout, promv1.ErrCanceled:
-			return &Error{Kind: TimedOut, Err: fmt.Errorf("%s", apiErr.Msg)}
-		case promv1.ErrClient:
-			// A transport error (refused, timed out) arrives as a client error
-			// that wraps it.
-			if k := classifyTransport(err); k != BadResponse {
-				return &Error{Kind: k, Err: err}
-			}
-		}
-		return &Error{Kind: BadResponse, Err: fmt.Errorf("%s: %s", apiErr.Msg, truncate(apiErr.Detail, 200))}
-	}
-	return &Error{Kind: classifyTransport(err), Err: err}
-}
-
-// statusClient turns a 401 or 403 into an Unauthorized error, which the
-// Prometheus API client would report as a generic client error.
-type statusClient struct{ api.Client }
-
-func (c statusClient) Do(ctx context.Context, req *http.Request) (*http.Response, []byte, error) {
-	resp, body, err := c.Client.Do(ctx, req)
-	if err == nil && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden) {
-		return resp, body, newError(Unauthorized, "the source answered %s", resp.Status)
-	}
-	return resp, body, err
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
 }

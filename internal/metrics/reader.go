@@ -17,26 +17,35 @@ limitations under the License.
 package metrics
 
 import (
+	"container/list"
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/utils/clock"
-	"k8s.io/utils/lru"
 )
 
-// DefaultCacheEntries bounds the Reader's memory: distinct requests kept.
-const DefaultCacheEntries = 20000
+// DefaultCacheBytes bounds the Reader's memory: the bytes of the answers it
+// keeps for reuse within a polling interval.
+const DefaultCacheBytes = 64 << 20
+
+// MaxValue is the largest value truce accepts from a query. No lead count,
+// deal count or revenue in a period comes near it; a larger number is a
+// wrong query or a hostile source, and would be stored with less precision.
+const MaxValue = 1e15
 
 // Reader answers queries through a cache shared by every reconcile: identical
 // requests to the same source within maxAge are sent once, and concurrent
 // askers of a request in flight wait for its answer instead of sending their
-// own. Failures are cached too, so a dead source is not hit once per object.
+// own. Failures are cached too, so a dead source is not hit once per object,
+// and a source that keeps failing is backed off.
 type Reader struct {
 	clock   clock.PassiveClock
 	mu      sync.Mutex
-	entries *lru.Cache
+	entries *byteLRU
+	backoff *backoff
 	metrics *readerMetrics
 }
 
@@ -45,16 +54,47 @@ type entry struct {
 	fetchedAt time.Time
 	response  any
 	err       error
+	// values holds what each query extracted from response, so a document
+	// is decoded once per query however many objects ask.
+	mu     sync.Mutex
+	values map[string]extracted
 }
 
-// NewReader is a Reader that keeps at most size requests (DefaultCacheEntries
-// when size is not positive). reg, when not nil, gets the Reader's own
-// metrics.
-func NewReader(c clock.PassiveClock, size int, reg prometheus.Registerer) *Reader {
-	if size <= 0 {
-		size = DefaultCacheEntries
+type extracted struct {
+	v   float64
+	err error
+}
+
+// sizer is a response that knows the bytes it takes.
+type sizer interface{ Size() int64 }
+
+// entryOverhead approximates the bytes of an entry besides its response.
+const entryOverhead = 256
+
+func (e *entry) size(key string) int64 {
+	n := int64(entryOverhead + len(key))
+	if s, ok := e.response.(sizer); ok {
+		n += s.Size()
 	}
-	return &Reader{clock: c, entries: lru.New(size), metrics: newReaderMetrics(reg)}
+	if e.err != nil {
+		n += int64(len(e.err.Error()))
+	}
+	e.mu.Lock()
+	for q := range e.values {
+		n += int64(len(q)) + 64
+	}
+	e.mu.Unlock()
+	return n
+}
+
+// NewReader is a Reader that keeps at most maxBytes of answers
+// (DefaultCacheBytes when not positive). reg, when not nil, gets the
+// Reader's own metrics.
+func NewReader(c clock.PassiveClock, maxBytes int64, reg prometheus.Registerer) *Reader {
+	if maxBytes <= 0 {
+		maxBytes = DefaultCacheBytes
+	}
+	return &Reader{clock: c, entries: newByteLRU(maxBytes), backoff: newBackoff(), metrics: newReaderMetrics(reg)}
 }
 
 // Read returns query's value from src, with its placeholders expanded from
@@ -69,40 +109,84 @@ func (r *Reader) Read(ctx context.Context, src Source, query string, vars Vars, 
 // was fetched, so a caller can tell a new reading from one it saw before.
 func (r *Reader) ReadFetched(ctx context.Context, src Source, query string, vars Vars, maxAge time.Duration) (float64, time.Time, error) {
 	expanded := Expand(query, vars, r.clock.Now())
-	resp, fetchedAt, err := r.fetch(ctx, src, expanded, maxAge)
+	e, key, err := r.fetch(ctx, src, expanded, maxAge)
 	if err != nil {
-		return 0, fetchedAt, withQuery(err, query)
+		return 0, time.Time{}, withQuery(err, query)
 	}
-	v, err := src.Extract(resp, expanded)
+	if e.err != nil {
+		return 0, e.fetchedAt, withQuery(e.err, query)
+	}
+	v, err := r.extract(e, key, src, expanded)
 	if err != nil {
-		return 0, fetchedAt, withQuery(err, query)
+		return 0, e.fetchedAt, withQuery(err, query)
 	}
-	return v, fetchedAt, nil
+	return v, e.fetchedAt, nil
 }
 
-func (r *Reader) fetch(ctx context.Context, src Source, expanded string, maxAge time.Duration) (any, time.Time, error) {
-	key := src.Key() + "\x00" + src.RequestKey(expanded)
+// extract reads query's value from e once, and remembers it.
+func (r *Reader) extract(e *entry, key string, src Source, expanded string) (float64, error) {
+	e.mu.Lock()
+	if x, ok := e.values[expanded]; ok {
+		e.mu.Unlock()
+		return x.v, x.err
+	}
+	e.mu.Unlock()
+	v, err := src.Extract(e.response, expanded)
+	if err == nil {
+		err = checkRange(v)
+	}
+	e.mu.Lock()
+	if e.values == nil {
+		e.values = map[string]extracted{}
+	}
+	e.values[expanded] = extracted{v, err}
+	e.mu.Unlock()
+	r.mu.Lock()
+	r.entries.resize(key, e.size(key))
+	r.mu.Unlock()
+	return v, err
+}
+
+// checkRange refuses values truce cannot use: every metric counts leads,
+// deals or money, so it is not negative, and no real one exceeds MaxValue.
+func checkRange(v float64) error {
+	switch {
+	case v < 0:
+		return newError(OutOfRange, "the value is negative; leads, deals and revenue are counted from zero")
+	case v > MaxValue:
+		return newError(OutOfRange, "the value is larger than %g", float64(MaxValue))
+	}
+	return nil
+}
+
+func (r *Reader) fetch(ctx context.Context, src Source, expanded string, maxAge time.Duration) (*entry, string, error) {
+	reqKey := src.RequestKey(expanded)
+	key := src.Key() + "\x00" + reqKey
 	now := r.clock.Now()
 
 	r.mu.Lock()
-	if v, ok := r.entries.Get(key); ok {
-		e := v.(*entry)
+	if e, ok := r.entries.get(key); ok {
 		select {
 		case <-e.ready:
 			if now.Sub(e.fetchedAt) < maxAge {
 				r.mu.Unlock()
 				r.metrics.hit()
-				return e.response, e.fetchedAt, e.err
+				return e, key, nil
 			}
 		default:
 			// In flight: wait for it rather than send a second request.
 			r.mu.Unlock()
 			r.metrics.hit()
-			return e.wait(ctx)
+			return e, key, e.wait(ctx)
 		}
 	}
+	if err := r.backoff.check(now, src.Key(), key); err != nil {
+		r.mu.Unlock()
+		r.metrics.backedOff()
+		return nil, key, err
+	}
 	e := &entry{ready: make(chan struct{})}
-	r.entries.Add(key, e)
+	r.entries.add(key, e, int64(entryOverhead+len(key)))
 	r.mu.Unlock()
 
 	start := time.Now()
@@ -112,23 +196,93 @@ func (r *Reader) fetch(ctx context.Context, src Source, expanded string, maxAge 
 	e.fetchedAt = r.clock.Now()
 	close(e.ready)
 	r.metrics.request(src, e.err, time.Since(start))
-	return e.response, e.fetchedAt, e.err
+
+	r.mu.Lock()
+	r.backoff.record(e.fetchedAt, src.Key(), key, e.err)
+	r.entries.resize(key, e.size(key))
+	r.mu.Unlock()
+	return e, key, e.wait(ctx)
 }
 
-func (e *entry) wait(ctx context.Context) (any, time.Time, error) {
+func (e *entry) wait(ctx context.Context) error {
 	select {
 	case <-e.ready:
-		return e.response, e.fetchedAt, e.err
+		return nil
 	case <-ctx.Done():
-		return nil, time.Time{}, &Error{Kind: TimedOut, Err: ctx.Err()}
+		return &Error{Kind: TimedOut, Err: fmt.Errorf("the answer did not come within this reconcile's deadline")}
 	}
 }
+
+// byteLRU is a least-recently-used map bounded by the bytes its values take.
+// Callers hold the Reader's lock.
+type byteLRU struct {
+	max, used int64
+	order     *list.List // front is most recent
+	items     map[string]*list.Element
+}
+
+type lruItem struct {
+	key  string
+	e    *entry
+	size int64
+}
+
+func newByteLRU(max int64) *byteLRU {
+	return &byteLRU{max: max, order: list.New(), items: map[string]*list.Element{}}
+}
+
+func (c *byteLRU) get(key string) (*entry, bool) {
+	el, ok := c.items[key]
+	if !ok {
+		return nil, false
+	}
+	c.order.MoveToFront(el)
+	return el.Value.(*lruItem).e, true
+}
+
+func (c *byteLRU) add(key string, e *entry, size int64) {
+	if el, ok := c.items[key]; ok {
+		c.used -= el.Value.(*lruItem).size
+		c.order.Remove(el)
+	}
+	c.items[key] = c.order.PushFront(&lruItem{key: key, e: e, size: size})
+	c.used += size
+	c.evict()
+}
+
+// resize sets the size of key's entry, if it is still the one cached.
+func (c *byteLRU) resize(key string, size int64) {
+	el, ok := c.items[key]
+	if !ok {
+		return
+	}
+	it := el.Value.(*lruItem)
+	c.used += size - it.size
+	it.size = size
+	c.evict()
+}
+
+// evict drops the least recently used entries until the cache fits; an
+// entry larger than the whole bound is not kept at all.
+func (c *byteLRU) evict() {
+	for c.used > c.max && c.order.Len() > 0 {
+		el := c.order.Back()
+		it := el.Value.(*lruItem)
+		c.order.Remove(el)
+		delete(c.items, it.key)
+		c.used -= it.size
+	}
+}
+
+// Len is the number of entries kept.
+func (c *byteLRU) Len() int { return c.order.Len() }
 
 // readerMetrics are the Reader's own Prometheus metrics.
 type readerMetrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	hits     prometheus.Counter
+	backoffs prometheus.Counter
 }
 
 func newReaderMetrics(reg prometheus.Registerer) *readerMetrics {
@@ -146,14 +300,20 @@ func newReaderMetrics(reg prometheus.Registerer) *readerMetrics {
 			Name: "truce_metrics_cache_hits_total",
 			Help: "Queries answered from a response already fetched or in flight.",
 		}),
+		backoffs: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "truce_metrics_source_backoffs_total",
+			Help: "Requests not sent because their source, or the request itself, kept failing and is backed off.",
+		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.duration, m.hits)
+		reg.MustRegister(m.requests, m.duration, m.hits, m.backoffs)
 	}
 	return m
 }
 
 func (m *readerMetrics) hit() { m.hits.Inc() }
+
+func (m *readerMetrics) backedOff() { m.backoffs.Inc() }
 
 func (m *readerMetrics) request(src Source, err error, took time.Duration) {
 	typ := "http"

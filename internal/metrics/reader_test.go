@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -198,17 +199,41 @@ func TestReaderReadsOneDocumentForManyPaths(t *testing.T) {
 	}
 }
 
-func TestReaderStaysWithinItsBound(t *testing.T) {
-	server := &countingPrometheus{counts: map[string]int{}}
-	srv := newServer(t, server)
-	reader := NewReader(testingclock.NewFakeClock(time.Now()), 10, nil)
-	src, _ := NewPrometheus(srv.URL, time.Second, Auth{})
-	for i := range 100 {
+func TestReaderStaysWithinItsBoundInBytes(t *testing.T) {
+	// Each document is 100 KiB and lives at its own URL; the cache may keep
+	// 500 KiB.
+	pad := strings.Repeat("x", 100<<10)
+	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"pad":%q,"leads":7}`, pad)
+	}))
+	const bound = 500 << 10
+	reader := NewReader(testingclock.NewFakeClock(time.Now()), bound, nil)
+	for i := range 20 {
+		src, err := NewHTTP(fmt.Sprintf("%s/?doc=%d", srv.URL, i), time.Second, 200<<10, Auth{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, err := reader.Read(context.Background(), src, "{.leads}", Vars{}, time.Hour); err != nil || v != 7 {
+			t.Fatalf("document %d: got %v, %v", i, v, err)
+		}
+	}
+	if got := reader.entries.used; got > bound {
+		t.Fatalf("the cache holds %d bytes, over its bound of %d", got, bound)
+	}
+	if got := reader.entries.Len(); got < 3 || got > 5 {
+		t.Fatalf("the cache holds %d documents of 100 KiB in 500 KiB, want 3 to 5", got)
+	}
+
+	// Prometheus answers are kept as numbers: thousands fit where five
+	// documents did.
+	prom := newServer(t, &countingPrometheus{counts: map[string]int{}})
+	src, _ := NewPrometheus(prom.URL, time.Second, Auth{})
+	for i := range 1000 {
 		if _, err := reader.Read(context.Background(), src, fmt.Sprintf("q%d", i), Vars{}, time.Hour); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if got := reader.entries.Len(); got != 10 {
-		t.Fatalf("the cache holds %d entries, want its bound of 10", got)
+	if got := reader.entries.Len(); got < 1000 {
+		t.Fatalf("the cache holds %d entries after 1000 Prometheus answers, want them all", got)
 	}
 }

@@ -33,11 +33,19 @@ import (
 // none. Sources are reused while their settings and credentials are
 // unchanged, so their connections are kept alive between reconciles.
 type Resolver struct {
-	// Secrets reads the Secrets that sources name.
+	// Secrets reads the Secrets that sources name. It must be the manager's
+	// API reader (mgr.GetAPIReader()), which gets one Secret when asked: a
+	// cached client would list and watch every Secret of the cluster.
 	Secrets client.Reader
 	// Default answers for specs without a source; nil when the controller has
 	// none.
 	Default Source
+	// MaxTimeout is the longest a spec's source may take to answer; a longer
+	// timeoutSeconds is cut to it. Zero means DefaultMaxTimeout.
+	MaxTimeout time.Duration
+	// Guard decides which addresses sources may connect to; nil means
+	// DefaultNetworkGuard.
+	Guard *NetworkGuard
 
 	once    sync.Once
 	mu      sync.Mutex
@@ -47,6 +55,40 @@ type Resolver struct {
 // maxSources bounds the sources kept alive.
 const maxSources = 1000
 
+// DefaultMaxTimeout is the ceiling on a spec's timeoutSeconds when the
+// operator sets none.
+const DefaultMaxTimeout = 30 * time.Second
+
+// Timeout is the time a spec's source has to answer, and a note for status
+// when the spec asked for more than the controller allows.
+func (r *Resolver) Timeout(spec *v1alpha1.MetricsSource) (time.Duration, string) {
+	ceiling := r.MaxTimeout
+	if ceiling <= 0 {
+		ceiling = DefaultMaxTimeout
+	}
+	if spec == nil || (spec.Prometheus == nil && spec.HTTP == nil) {
+		return ceiling, ""
+	}
+	conn, field := connection(spec)
+	to := DefaultTimeout
+	if conn.TimeoutSeconds != nil {
+		to = time.Duration(*conn.TimeoutSeconds) * time.Second
+	}
+	if to > ceiling {
+		return ceiling, fmt.Sprintf("%s.timeoutSeconds %d is above the controller's ceiling; %s is used",
+			field, int64(to/time.Second), ceiling)
+	}
+	return to, ""
+}
+
+// connection is the settings of the spec's provider and their path.
+func connection(spec *v1alpha1.MetricsSource) (v1alpha1.Connection, string) {
+	if spec.Prometheus != nil {
+		return spec.Prometheus.Connection, "spec.metrics.source.prometheus"
+	}
+	return spec.HTTP.Connection, "spec.metrics.source.http"
+}
+
 // Source is the source for a spec in namespace.
 func (r *Resolver) Source(ctx context.Context, namespace string, spec *v1alpha1.MetricsSource) (Source, error) {
 	if spec == nil || (spec.Prometheus == nil && spec.HTTP == nil) {
@@ -55,20 +97,12 @@ func (r *Resolver) Source(ctx context.Context, namespace string, spec *v1alpha1.
 		}
 		return r.Default, nil
 	}
-	var conn v1alpha1.Connection
-	if spec.Prometheus != nil {
-		conn = spec.Prometheus.Connection
-	} else {
-		conn = spec.HTTP.Connection
-	}
-	a, err := ResolveAuth(ctx, r.Secrets, namespace, conn.Auth, conn.Headers)
+	conn, field := connection(spec)
+	a, err := ResolveAuth(ctx, r.Secrets, namespace, field+".auth", conn.Auth, conn.Headers)
 	if err != nil {
 		return nil, err
 	}
-	to := DefaultTimeout
-	if conn.TimeoutSeconds != nil {
-		to = time.Duration(*conn.TimeoutSeconds) * time.Second
-	}
+	to, _ := r.Timeout(spec)
 	var maxBytes int64
 	if spec.HTTP != nil && spec.HTTP.MaxResponseBytes != nil {
 		maxBytes = *spec.HTTP.MaxResponseBytes
@@ -83,9 +117,9 @@ func (r *Resolver) Source(ctx context.Context, namespace string, spec *v1alpha1.
 	}
 	var s Source
 	if spec.Prometheus != nil {
-		s, err = NewPrometheus(spec.Prometheus.Address, to, a)
+		s, err = NewPrometheus(spec.Prometheus.Address, to, a, WithNetworkGuard(r.Guard))
 	} else {
-		s, err = NewHTTP(spec.HTTP.URL, to, maxBytes, a)
+		s, err = NewHTTP(spec.HTTP.URL, to, maxBytes, a, WithNetworkGuard(r.Guard))
 	}
 	if err != nil {
 		return nil, err

@@ -213,6 +213,9 @@ func (a *Actuator) scaleTarget(ctx context.Context, camp *v1alpha1.Campaign, ref
 // getScale reads the target's /scale subresource. The target may be of any
 // kind, so it is addressed as unstructured, and so is its Scale.
 func (a *Actuator) getScale(ctx context.Context, ns string, ref *v1alpha1.ScaleTargetReference) (*unstructured.Unstructured, error) {
+	if err := verifyScaleTarget(a.Client.RESTMapper(), ref); err != nil {
+		return nil, err
+	}
 	scale := &unstructured.Unstructured{}
 	scale.SetGroupVersionKind(autoscalingv1.SchemeGroupVersion.WithKind("Scale"))
 	if err := a.Client.SubResource("scale").Get(ctx, targetObject(ns, ref), scale); err != nil {

@@ -59,6 +59,8 @@ var (
 	simURL string
 	// truce is the running controller; startTruce replaces it.
 	truce *localcluster.Process
+	// truceMetricsURL is the running controller's /metrics.
+	truceMetricsURL string
 )
 
 // required reads an environment variable `make test-e2e` sets.
@@ -84,6 +86,9 @@ var _ = BeforeSuite(func() {
 	By("installing the CRDs with kubectl")
 	kubectl("apply", "--server-side", "-f", filepath.Join("..", "..", "config", "crd", "bases"))
 	kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd/campaigns.revops.truce.dev", "crd/salestargets.revops.truce.dev")
+
+	By("installing the tenant guard, the admission policy make deploy installs")
+	kubectl("apply", "--server-side", "-k", filepath.Join("..", "..", "config", "policy"))
 
 	scheme := runtime.NewScheme()
 	Expect(clientgoscheme.AddToScheme(scheme)).To(Succeed())
@@ -144,6 +149,7 @@ func startTruce(bin string) {
 		"--health-probe-bind-address=127.0.0.1:"+strconv.Itoa(probePort),
 	)
 	Expect(err).NotTo(HaveOccurred())
+	truceMetricsURL = "http://127.0.0.1:" + strconv.Itoa(metricsPort) + "/metrics"
 	Eventually(func() error {
 		resp, err := http.Get("http://127.0.0.1:" + strconv.Itoa(probePort) + "/readyz")
 		if err != nil {

@@ -1,0 +1,186 @@
+/*
+Copyright 2026 The truce Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package telemetry exports the funnel that truce's status describes as
+// Prometheus metrics: on each scrape a collector reads every SalesTarget and
+// Campaign from the manager's informer cache (as kube-state-metrics does)
+// and reports their status. Nothing is kept between scrapes, so a deleted
+// object's series are gone from the next one.
+package telemetry
+
+import (
+	"context"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/truce-dev/truce/api/v1alpha1"
+)
+
+// Register adds the funnel collector, reading mgr's cache, to reg
+// (controller-runtime's metrics.Registry in the manager).
+func Register(mgr ctrl.Manager, reg prometheus.Registerer) error {
+	return reg.Register(NewCollector(mgr.GetCache()))
+}
+
+// NewCollector returns a collector that lists SalesTargets and Campaigns from
+// r on each scrape. r should be a cache: a scrape must not reach the API
+// server.
+func NewCollector(r client.Reader) prometheus.Collector {
+	return &collector{reader: r}
+}
+
+// listTimeout bounds a scrape's reads; a cache answers at once once synced.
+const listTimeout = 5 * time.Second
+
+type collector struct {
+	reader client.Reader
+}
+
+func (c *collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range descs {
+		ch <- d
+	}
+}
+
+func (c *collector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), listTimeout)
+	defer cancel()
+	log := ctrl.Log.WithName("telemetry")
+	var targets v1alpha1.SalesTargetList
+	if err := c.reader.List(ctx, &targets); err != nil {
+		// Not an invalid metric: that would fail the whole scrape, the
+		// controller's own metrics included, and read as the controller down.
+		log.Error(err, "Listing SalesTargets for a scrape")
+	} else {
+		for i := range targets.Items {
+			collectSalesTarget(ch, &targets.Items[i])
+		}
+	}
+	var campaigns v1alpha1.CampaignList
+	if err := c.reader.List(ctx, &campaigns); err != nil {
+		log.Error(err, "Listing Campaigns for a scrape")
+	} else {
+		for i := range campaigns.Items {
+			collectCampaign(ch, &campaigns.Items[i])
+		}
+	}
+}
+
+func collectSalesTarget(ch chan<- prometheus.Metric, st *v1alpha1.SalesTarget) {
+	s := &st.Status
+	labels := []string{st.Namespace, st.Name}
+	gauge := func(d *prometheus.Desc, q *resource.Quantity, scale float64, extra ...string) {
+		if q == nil {
+			return
+		}
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, q.AsApproximateFloat64()*scale, with(labels, extra...)...)
+	}
+	gauge(stCapacity, s.CapacityLeadsPerWeek, 1)
+	gauge(stNeed, s.NeedLeadsPerWeek, 1)
+	gauge(stDemand, s.DemandLeadsPerWeek, 1)
+	gauge(stSupply, s.SupplyLeadsPerWeek, 1)
+	gauge(stOpenLeads, metricValue(s.Metrics, "openLeads"), 1)
+	gauge(stAttainment, s.AttainmentPercent, 0.01)
+	gauge(stProjected, s.ProjectedAttainmentPercent, 0.01)
+	gauge(stWinRate, s.WinRatePercent, 0.01, string(s.WinRateBasis))
+	gauge(stDealSize, s.AverageDealSize, 1, string(s.DealSizeBasis))
+	switch q := st.Spec.Quota; {
+	case q.Revenue != nil:
+		gauge(stQuota, q.Revenue, 1, "revenue")
+		gauge(stBooked, metricValue(s.Metrics, "closedWonRevenue"), 1, "revenue")
+	case q.Deals != nil:
+		deals := resource.NewQuantity(int64(*q.Deals), resource.DecimalSI)
+		gauge(stQuota, deals, 1, "deals")
+		gauge(stBooked, metricValue(s.Metrics, "closedWonDeals"), 1, "deals")
+	}
+	if s.PeriodEnd != nil {
+		ch <- prometheus.MustNewConstMetric(stPeriodEnd, prometheus.GaugeValue, float64(s.PeriodEnd.Unix()), labels...)
+	}
+	for _, m := range s.Metrics {
+		ch <- prometheus.MustNewConstMetric(stQueryFailures, prometheus.GaugeValue, float64(m.ConsecutiveFailures), with(labels, m.Name)...)
+	}
+	conditions(ch, stCondition, stConditionTime, labels, s.Conditions)
+}
+
+func collectCampaign(ch chan<- prometheus.Metric, camp *v1alpha1.Campaign) {
+	s := &camp.Status
+	labels := []string{camp.Namespace, camp.Name, camp.Spec.SalesTargetRef.Name}
+	gauge := func(d *prometheus.Desc, q *resource.Quantity, scale float64) {
+		if q == nil {
+			return
+		}
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, q.AsApproximateFloat64()*scale, labels...)
+	}
+	count := func(d *prometheus.Desc, v *int32) {
+		if v == nil {
+			return
+		}
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(*v), labels...)
+	}
+	gauge(campLeads, s.LeadsPerWeek, 1)
+	gauge(campQualified, s.QualifiedPercent, 0.01)
+	gauge(campAllocated, s.AllocatedLeadsPerWeek, 1)
+	gauge(campYield, s.YieldPerWorker, 1)
+	count(campDesired, s.DesiredParallelism)
+	count(campCurrent, s.CurrentParallelism)
+	o := camp.Spec.Outreach
+	minimum := int32(0)
+	if o.MinParallelism != nil {
+		minimum = *o.MinParallelism
+	}
+	count(campMin, &minimum)
+	count(campMax, &o.MaxParallelism)
+	if o.Fallback != nil {
+		count(campFallbackThreshold, &o.Fallback.FailureThreshold)
+	}
+	for _, m := range s.Metrics {
+		ch <- prometheus.MustNewConstMetric(campQueryFailures, prometheus.GaugeValue, float64(m.ConsecutiveFailures), with(labels, m.Name)...)
+	}
+	conditions(ch, campCondition, campConditionTime, labels, s.Conditions)
+}
+
+// conditions reports each condition as a series of value 1 labelled with its
+// type, status and reason, and the time it last changed status.
+func conditions(ch chan<- prometheus.Metric, cond, changed *prometheus.Desc, labels []string, conds []metav1.Condition) {
+	for _, c := range conds {
+		ch <- prometheus.MustNewConstMetric(cond, prometheus.GaugeValue, 1,
+			with(labels, c.Type, string(c.Status), c.Reason)...)
+		if !c.LastTransitionTime.IsZero() {
+			ch <- prometheus.MustNewConstMetric(changed, prometheus.GaugeValue, float64(c.LastTransitionTime.Unix()),
+				with(labels, c.Type)...)
+		}
+	}
+}
+
+// metricValue is the last value read for the named query, nil if none.
+func metricValue(ms []v1alpha1.MetricStatus, name string) *resource.Quantity {
+	for _, m := range ms {
+		if m.Name == name {
+			return m.Value
+		}
+	}
+	return nil
+}
+
+// with returns labels followed by extra, never sharing labels' array.
+func with(labels []string, extra ...string) []string {
+	return append(labels[:len(labels):len(labels)], extra...)
+}
