@@ -100,6 +100,14 @@ test-e2e: manifests generate cluster-assets loop-binaries ## Run the end-to-end 
 	TRUCE_CLUSTER_ASSETS="$(CLUSTER_ASSETS)" TRUCE_BIN="$(LOCALBIN)/truce" FUNNELSIM_BIN="$(LOCALBIN)/funnelsim" \
 		go test -tags e2e ./test/e2e/ -v -count=1 -timeout 30m -ginkgo.v
 
+##@ Benchmark
+
+.PHONY: bench
+bench: manifests generate envtest ## Measure truce on a fleet on the test control plane (slow; flags in ARGS, such as ARGS="-targets 100").
+	go build -o $(LOCALBIN)/truce .
+	go build -o $(LOCALBIN)/bench ./hack/bench
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" $(LOCALBIN)/bench --truce $(LOCALBIN)/truce $(ARGS)
+
 ##@ Demo
 
 .PHONY: demo
