@@ -181,7 +181,15 @@ func (r *CampaignReconciler) scale(ctx context.Context, camp *v1alpha1.Campaign,
 	}
 	state := in.workload
 	hist := r.memory.get(key)
-	s.ParallelismHistory = toRecords(latestWorkers(s.ParallelismHistory, hist.workers))
+	window := metricsWindow(camp)
+	history := latestWorkers(s.ParallelismHistory, hist.workers)
+	if len(history) == 0 {
+		// The first record is what was found: zero for outreach truce starts
+		// from nothing, so the window before it holds no work; what runs
+		// already is taken to have run as it is.
+		history = balance.RecordWorkers(nil, now, in.workload.Parallelism, window)
+	}
+	s.ParallelismHistory = toRecords(history)
 	d := decideScale(camp, in, &hist, now)
 	hist.recommendations = d.History
 	var actErr error
@@ -210,13 +218,6 @@ func (r *CampaignReconciler) scale(ctx context.Context, camp *v1alpha1.Campaign,
 		}
 	}
 	s.CurrentParallelism, s.ActiveJob = ptr.To(state.Parallelism), state.ActiveJob
-	window := metricsWindow(camp)
-	history := fromRecords(s.ParallelismHistory)
-	if len(history) == 0 {
-		// The first record is what was found: zero for outreach truce starts
-		// from nothing, so the window before it holds no work.
-		history = balance.RecordWorkers(nil, now, in.workload.Parallelism, window)
-	}
 	hist.workers = balance.RecordWorkers(history, now, state.Parallelism, window)
 	s.ParallelismHistory = toRecords(hist.workers)
 	r.memory.put(key, hist)

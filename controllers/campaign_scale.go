@@ -20,7 +20,6 @@ import (
 	"math"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -122,10 +121,6 @@ func decideScale(camp *v1alpha1.Campaign, in campaignInput, hist *scaleHistory, 
 	}
 	plan := camp.Spec.Outreach.LeadsPerWorkerPerWeek.AsApproximateFloat64()
 	history := fromRecords(s.ParallelismHistory)
-	if len(history) == 0 {
-		// Nothing recorded yet: the workload has run as it is found.
-		history = []balance.WorkerRecord{{Since: now, Workers: in.workload.Parallelism}}
-	}
 	workers := balance.AverageWorkers(history, now, metricsWindow(camp))
 	changes := hist.changes
 	if changes == nil {
@@ -218,18 +213,6 @@ func toRecords(ws []balance.WorkerRecord) []v1alpha1.ParallelismRecord {
 	return out
 }
 
-// maxMessage bounds what truce writes into a condition message, far below
+// bounded cuts a condition message to maxConditionMessage bytes, far below
 // the API's 32 KiB, so that a long error can never make a status write fail.
-const maxMessage = 1024
-
-// bounded cuts a message to maxMessage bytes.
-func bounded(msg string) string {
-	if len(msg) <= maxMessage {
-		return msg
-	}
-	cut := maxMessage - 3
-	for cut > 0 && !utf8.RuneStart(msg[cut]) {
-		cut--
-	}
-	return msg[:cut] + "..."
-}
+func bounded(msg string) string { return metrics.Truncate(msg, maxConditionMessage) }

@@ -80,7 +80,7 @@ func TestYieldComesFromTheWorkersThatProducedTheLeads(t *testing.T) {
 func TestMessagesAreBounded(t *testing.T) {
 	long := strings.Repeat("é", 20000)
 	got := bounded(long)
-	if len(got) > maxMessage || !utf8.ValidString(got) || !strings.HasSuffix(got, "...") {
+	if len(got) > maxConditionMessage || !utf8.ValidString(got) || !strings.HasSuffix(got, "...") {
 		t.Errorf("bounded to %d bytes, valid UTF-8 %v", len(got), utf8.ValidString(got))
 	}
 	if bounded("short") != "short" {

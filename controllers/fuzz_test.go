@@ -41,7 +41,7 @@ func FuzzCampaignDecision(f *testing.F) {
 	f.Add(math.Inf(1), math.NaN(), -5.0, int64(1), int32(5), int32(5), int32(-1), int32(10000), int64(-10), int32(1), true, true, int64(0))
 	f.Add(1e21, 1e22, 1e300, int64(math.MaxInt64), int32(10000), int32(10000), int32(10000), int32(0), int64(math.MaxInt32), int32(7776000), false, true, int64(-1))
 	f.Fuzz(func(t *testing.T, leads, qualified, allocated float64, planMilli int64, lo, hi, current, historyWorkers int32,
-		historyAgeSeconds int64, windowSeconds int32, suspend, recommend bool, fetchAgeSeconds int64) {
+		historyAgeSeconds int64, windowSeconds int32, suspend, recommend bool, _ int64) {
 		now := time.Date(2026, 5, 20, 10, 0, 0, 0, time.UTC)
 		hi = max(1, min(hi, 10000))
 		lo = max(0, min(lo, hi))
@@ -65,8 +65,7 @@ func FuzzCampaignDecision(f *testing.F) {
 		in := campaignInput{
 			campaign: camp, target: target,
 			observed: observed{at: now, interval: 30 * time.Second,
-				values: map[string]float64{"leads": leads, "qualifiedLeads": qualified}, errs: map[string]error{},
-				fetched: map[string]time.Time{"leads": now.Add(-time.Duration(fetchAgeSeconds%3600) * time.Second)}},
+				values: map[string]float64{"leads": leads, "qualifiedLeads": qualified}, errs: map[string]error{}},
 			workload: outreach.State{Parallelism: max(0, current)},
 		}
 		decideCampaignStatus(camp, in)
@@ -94,7 +93,7 @@ func FuzzCampaignDecision(f *testing.F) {
 			}
 		}
 		for _, c := range camp.Status.Conditions {
-			if c.Reason == "" || c.Message == "" || len(c.Message) > maxMessage {
+			if c.Reason == "" || c.Message == "" || len(c.Message) > maxConditionMessage {
 				t.Fatalf("condition %+v", c)
 			}
 		}

@@ -57,9 +57,6 @@ type observed struct {
 	values map[string]float64
 	// errs holds the error of each metric that failed.
 	errs map[string]error
-	// fetched holds when the response each value came from was fetched: a
-	// value read again from the cache keeps its time.
-	fetched map[string]time.Time
 	// notes are what status should say about how the source is used, such
 	// as a timeout cut to the controller's ceiling.
 	notes []string
@@ -73,7 +70,7 @@ func (o observed) ok() bool { return len(o.errs) == 0 }
 // a slow source holds a worker for one timeout per poll, not one per query.
 func (g metricsGatherer) read(ctx context.Context, namespace string, spec *v1alpha1.MetricsSource,
 	queries []namedQuery, vars metrics.Vars, now time.Time, maxAge time.Duration) (observed, error) {
-	o := observed{at: now, interval: maxAge, values: map[string]float64{}, errs: map[string]error{}, fetched: map[string]time.Time{}}
+	o := observed{at: now, interval: maxAge, values: map[string]float64{}, errs: map[string]error{}}
 	timeout, note := g.resolver.Timeout(spec)
 	if note != "" {
 		o.notes = append(o.notes, note)
@@ -98,7 +95,7 @@ func (g metricsGatherer) read(ctx context.Context, namespace string, spec *v1alp
 			continue
 		}
 		wg.Go(func() {
-			v, fetchedAt, qerr := g.reader.ReadFetched(ctx, src, string(q.query), vars, maxAge)
+			v, qerr := g.reader.Read(ctx, src, string(q.query), vars, maxAge)
 			if q.emptyIsZero && metrics.KindOf(qerr) == metrics.EmptyResult {
 				v, qerr = 0, nil
 			}
@@ -109,7 +106,6 @@ func (g metricsGatherer) read(ctx context.Context, namespace string, spec *v1alp
 				return
 			}
 			o.values[q.name] = v
-			o.fetched[q.name] = fetchedAt
 		})
 	}
 	wg.Wait()

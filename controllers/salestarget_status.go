@@ -76,7 +76,9 @@ func targetInput(st *v1alpha1.SalesTarget, in salesTargetInput, now time.Time) b
 			AcceptedLeads:    value(v1alpha1.AcceptedLeadsMetric),
 		},
 	}
-	if q, booked := bookingsQuery(st); q != "" && booked(out.Observed) == nil {
+	booked := bookingsMetric(st)
+	asked := slices.ContainsFunc(salesTargetQueries(st), func(q namedQuery) bool { return q.name == string(booked) && q.query != "" })
+	if asked && value(booked) == nil {
 		out.BookingsUnknown = true
 		if d := st.Status.DemandLeadsPerWeek; d != nil {
 			out.HeldDemand = ptr.To(d.AsApproximateFloat64())
@@ -91,17 +93,12 @@ func targetInput(st *v1alpha1.SalesTarget, in salesTargetInput, now time.Time) b
 	return out
 }
 
-// bookingsQuery is the query of what the quota counts (revenue or deals)
-// and how to find its value; the query is empty when the spec has none.
-func bookingsQuery(st *v1alpha1.SalesTarget) (v1alpha1.Query, func(balance.TargetObserved) *float64) {
-	var m v1alpha1.SalesTargetMetrics
-	if st.Spec.Metrics != nil {
-		m = *st.Spec.Metrics
-	}
+// bookingsMetric is the metric the quota counts: won deals or won revenue.
+func bookingsMetric(st *v1alpha1.SalesTarget) v1alpha1.SalesTargetMetric {
 	if st.Spec.Quota.Deals != nil {
-		return m.ClosedWonDeals, func(o balance.TargetObserved) *float64 { return o.ClosedWonDeals }
+		return v1alpha1.ClosedWonDealsMetric
 	}
-	return m.ClosedWonRevenue, func(o balance.TargetObserved) *float64 { return o.ClosedWonRevenue }
+	return v1alpha1.ClosedWonRevenueMetric
 }
 
 func balanceCampaign(c *v1alpha1.Campaign) balance.CampaignInput {

@@ -58,6 +58,18 @@ finish_build() {
   mv "$tmp" "$dest"
 }
 
+# install_prometheus_command OUT VERSION CMD: installs cmd/CMD (prometheus,
+# promtool) of Prometheus at module VERSION (v0.316.0 is Prometheus 3.16.0)
+# into OUT, without the service-discovery plugins (-tags remove_all_sd),
+# whose modules the proxy does not all serve.
+install_prometheus_command() {
+  local out=$1 version=$2 cmd=$3
+  local minor=${version#v0.3}; minor=${minor%%.*}; minor=$((10#$minor))
+  GOBIN="$out" CGO_ENABLED=0 retry go install -trimpath -tags remove_all_sd \
+    -ldflags "-s -w -X github.com/prometheus/common/version.Version=3.$minor.${version##*.}" \
+    "github.com/prometheus/prometheus/cmd/$cmd@$version"
+}
+
 # build_kubernetes OUT VERSION CMD...: builds the commands CMD (kube-apiserver,
 # kubectl, kube-scheduler, ...) of k8s.io/kubernetes at VERSION into OUT.
 # k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces them

@@ -26,12 +26,7 @@ build() {
   mkdir -p "$TRUCE_CACHE/prometheus"
   tmp=$(mktemp -d "$dest.tmp.XXXXXX")
   log "Building Prometheus $PROMETHEUS_VERSION"
-  # v0.316.0 is Prometheus 3.16.0.
-  local minor=${PROMETHEUS_VERSION#v0.3}; minor=${minor%%.*}; minor=$((10#$minor))
-  local version="3.$minor.${PROMETHEUS_VERSION##*.}"
-  GOBIN="$tmp" CGO_ENABLED=0 retry go install -trimpath -tags remove_all_sd \
-    -ldflags "-s -w -X github.com/prometheus/common/version.Version=$version" \
-    "github.com/prometheus/prometheus/cmd/prometheus@$PROMETHEUS_VERSION"
+  install_prometheus_command "$tmp" "$PROMETHEUS_VERSION" prometheus
   finish_build "$tmp" "$dest"
   log "Built Prometheus in $((SECONDS - start))s: $dest"
 }

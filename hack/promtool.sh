@@ -27,11 +27,7 @@ build() {
   mkdir -p "$TRUCE_CACHE/promtool"
   tmp=$(mktemp -d "$dest.tmp.XXXXXX")
   log "Building promtool $PROMETHEUS_VERSION"
-  local minor=${PROMETHEUS_VERSION#v0.3}; minor=${minor%%.*}; minor=$((10#$minor))
-  local version="3.$minor.${PROMETHEUS_VERSION##*.}"
-  GOBIN="$tmp" CGO_ENABLED=0 go install -trimpath -tags remove_all_sd \
-    -ldflags "-s -w -X github.com/prometheus/common/version.Version=$version" \
-    "github.com/prometheus/prometheus/cmd/promtool@$PROMETHEUS_VERSION"
+  install_prometheus_command "$tmp" "$PROMETHEUS_VERSION" promtool
   finish_build "$tmp" "$dest"
   log "Built promtool in $((SECONDS - start))s: $dest"
 }
