@@ -61,10 +61,11 @@ var _ = Describe("truce on a local cluster", Ordered, func() {
 			highest = max(highest, parallelism())
 			return loop(10)
 		}).WithTimeout(settle).WithPolling(time.Second).Should(Succeed())
+		settled := parallelism()
 		Consistently(func() int32 {
 			highest = max(highest, parallelism())
 			return parallelism()
-		}).WithTimeout(12 * time.Second).WithPolling(time.Second).Should(Equal(int32(10)))
+		}).WithTimeout(12 * time.Second).WithPolling(time.Second).Should(Equal(settled))
 		// Within the campaign's scaling tolerance of 10%.
 		Expect(highest).To(BeNumerically("<=", 11), "the Job ran up to %d workers", highest)
 
@@ -130,8 +131,11 @@ var _ = Describe("truce on a local cluster", Ordered, func() {
 	})
 })
 
-// loop passes when the loop has settled at want workers: the campaign
-// asks for want, its Job runs want (the Job controller's count of active
+// loop passes when the loop has settled at want workers, or within the
+// campaign's scaling tolerance of 10% above (a yield read a little low while
+// new pods start leaves 10.2 workers' worth of leads at 11, and the band
+// holds it there, as the HPA's would): the campaign asks for what its Job
+// runs (the Job controller's count of active
 // pods, and the simulator's of running ones), the campaign's leads and the
 // target's supply show it, and the SalesTarget is Balanced.
 func loop(want int32) error {
@@ -140,29 +144,30 @@ func loop(want int32) error {
 		return fmt.Errorf("%d Jobs for the campaign, want 1", len(jobs))
 	}
 	j := jobs[0]
-	if p := ptr.Deref(j.Spec.Parallelism, 0); p != want {
-		return fmt.Errorf("job %s has parallelism %d, want %d", j.Name, p, want)
+	p := ptr.Deref(j.Spec.Parallelism, 0)
+	if p < want || p > want+want/10 {
+		return fmt.Errorf("job %s has parallelism %d, want %d (or within 10%% above)", j.Name, p, want)
 	}
-	if j.Status.Active != want {
-		return fmt.Errorf("job %s has %d active pods, want %d", j.Name, j.Status.Active, want)
+	if j.Status.Active != p {
+		return fmt.Errorf("job %s has %d active pods, want %d", j.Name, j.Status.Active, p)
 	}
 	f, err := funnel()
 	if err != nil {
 		return err
 	}
-	if w := f.Campaigns[campaign].Workers; w != int(want) {
-		return fmt.Errorf("the simulator sees %d running workers, want %d", w, want)
+	if w := f.Campaigns[campaign].Workers; w != int(p) {
+		return fmt.Errorf("the simulator sees %d running workers, want %d", w, p)
 	}
 	c := &v1alpha1.Campaign{}
 	if err := k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: campaign}, c); err != nil {
 		return err
 	}
-	if d := ptr.Deref(c.Status.DesiredParallelism, -1); d != want {
-		return fmt.Errorf("the campaign desires %d workers, want %d", d, want)
+	if d := ptr.Deref(c.Status.DesiredParallelism, -1); d != p {
+		return fmt.Errorf("the campaign desires %d workers, want the %d it runs", d, p)
 	}
 	// Each worker makes 10 leads a week.
-	if l := c.Status.LeadsPerWeek; l == nil || math.Abs(l.AsApproximateFloat64()-float64(10*want)) > float64(want) {
-		return fmt.Errorf("the campaign reports %v leads/wk, want %d", l, 10*want)
+	if l := c.Status.LeadsPerWeek; l == nil || math.Abs(l.AsApproximateFloat64()-float64(10*p)) > float64(p) {
+		return fmt.Errorf("the campaign reports %v leads/wk, want %d", l, 10*p)
 	}
 	st := targetStatus()
 	if st.SupplyLeadsPerWeek == nil || st.DemandLeadsPerWeek == nil ||
