@@ -121,7 +121,8 @@ func decideScale(camp *v1alpha1.Campaign, in campaignInput, hist *scaleHistory, 
 	}
 	plan := camp.Spec.Outreach.LeadsPerWorkerPerWeek.AsApproximateFloat64()
 	history := fromRecords(s.ParallelismHistory)
-	workers := balance.AverageWorkers(history, now, metricsWindow(camp))
+	// The leads were made over the window that ended the source's delay ago.
+	workers := balance.AverageWorkers(history, now.Add(-metricsDelay(camp)), metricsWindow(camp))
 	changes := hist.changes
 	if changes == nil {
 		changes = balance.ChangesOf(history)

@@ -290,6 +290,18 @@ type CampaignMetrics struct {
 	// +kubebuilder:default=604800
 	// +optional
 	WindowSeconds *int32 `json:"windowSeconds,omitempty"`
+
+	// delaySeconds is how late the source counts leads: a CRM that syncs
+	// every hour, a scrape, the time a new worker takes to start. The leads
+	// a query returns now were made by the workers that ran over the window
+	// that ended this long ago, so truce averages workers over that window.
+	// Without it, leads not yet counted are divided by workers already
+	// running, and a scale-up reads as a lower yield and asks for more.
+	// Defaults to 0: the source counts leads as they happen.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=7776000
+	// +optional
+	DelaySeconds *int32 `json:"delaySeconds,omitempty"`
 }
 
 // CampaignMetric names one of a Campaign's metrics.

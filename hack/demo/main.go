@@ -223,6 +223,14 @@ func startPrometheus(ctx context.Context, c *localcluster.Cluster, bin, simAddr,
 		return "", err
 	}
 	dir := filepath.Join(c.Dir, "prometheus")
+	// Every run starts with empty storage. An earlier run's series (its
+	// simulator had another address, so another instance label) would
+	// still answer instant queries for Prometheus's 5-minute lookback, and
+	// sum() would add them to this run's: the first minutes would read
+	// several times the leads the workers make.
+	if err := os.RemoveAll(dir); err != nil {
+		return "", err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}

@@ -29,11 +29,21 @@ import (
 type rampWorld struct {
 	yield float64
 	lag   time.Duration
+	// window is the window the source counts over; a week when zero.
+	window time.Duration
 }
 
-// leads is what the source answers at now for a campaign that ran history.
+func (w rampWorld) span() time.Duration {
+	if w.window == 0 {
+		return Week
+	}
+	return w.window
+}
+
+// leads is what the source answers at now for a campaign that ran history:
+// leads per week, counted over its window.
 func (w rampWorld) leads(history []WorkerRecord, now time.Time) float64 {
-	return w.yield * AverageWorkers(history, now.Add(-w.lag), Week)
+	return w.yield * AverageWorkers(history, now.Add(-w.lag), w.span())
 }
 
 // TestRampSettlesWithoutOvershoot plays the ramp that ran away before
@@ -51,6 +61,9 @@ func TestRampSettlesWithoutOvershoot(t *testing.T) {
 		start   int32
 		plan    float64
 		world   rampWorld
+		// delay is how late truce is told the source counts
+		// (spec.metrics.delaySeconds).
+		delay time.Duration
 		// most is the highest parallelism allowed on the way.
 		most int32
 	}{
@@ -81,6 +94,14 @@ func TestRampSettlesWithoutOvershoot(t *testing.T) {
 			history: []WorkerRecord{{t0, 0}, {t0, 1}}, start: 1, plan: 50,
 			world: rampWorld{yield: 100}, most: 8,
 		},
+		{
+			// The demo's shape: a 6-hour window that the source counts
+			// 2 hours late. Told the delay, truce divides the leads by
+			// the workers that made them.
+			name:    "a new campaign whose short window is counted 2 hours late, with the delay set",
+			history: []WorkerRecord{{t0, 0}, {t0, 1}}, start: 1, plan: 100,
+			world: rampWorld{yield: 100, lag: 2 * time.Hour, window: 6 * time.Hour}, delay: 2 * time.Hour, most: 4,
+		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -95,7 +116,7 @@ func TestRampSettlesWithoutOvershoot(t *testing.T) {
 			end := t0.Add(3 * 24 * time.Hour)
 			for now := t0; !now.After(end); now = now.Add(poll) {
 				leads := c.world.leads(truth(), now)
-				yield, basis := Yield(&leads, AverageWorkers(history, now, Week), prev, c.plan)
+				yield, basis := Yield(&leads, AverageWorkers(history, now.Add(-c.delay), c.world.span()), prev, c.plan)
 				if basis == ObservedBasis {
 					prev = &yield
 				}
@@ -106,11 +127,12 @@ func TestRampSettlesWithoutOvershoot(t *testing.T) {
 				recs, changes = d.History, d.Changes
 				if d.Desired != current {
 					current = d.Desired
-					history = RecordWorkers(history, now, current, Week)
+					history = RecordWorkers(history, now, current, c.world.span()+c.delay)
 					path += fmt.Sprintf(" → %d", current)
 					highest = max(highest, current)
 				}
 			}
+			t.Logf("path: %s", path)
 			if current != 4 {
 				t.Errorf("settled at %d (%s), want 4", current, path)
 			}
