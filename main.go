@@ -51,6 +51,7 @@ func init() {
 func main() {
 	var (
 		metricsAddr, probeAddr string
+		pprofAddr              string
 		leaderElect            bool
 		qps                    float64
 		burst, workers         int
@@ -62,6 +63,7 @@ func main() {
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "The address the controller's Prometheus metrics are served on; 0 turns them off.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "The address the /healthz and /readyz probes are served on.")
+	flag.StringVar(&pprofAddr, "pprof-bind-address", "", "The address Go's pprof profiles (/debug/pprof/) are served on, such as 127.0.0.1:6060, to measure the controller's memory and CPU; empty, the default, serves none.")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader, so only one of several replicas acts at a time.")
 	flag.Float64Var(&qps, "kube-api-qps", 200, "Queries per second the controller may send the API server.")
 	flag.IntVar(&burst, "kube-api-burst", 300, "Burst of queries the controller may send the API server.")
@@ -91,6 +93,8 @@ func main() {
 		HealthProbeBindAddress: probeAddr,
 		LeaderElection:         leaderElect,
 		LeaderElectionID:       "truce.revops.truce.dev",
+		Cache:                  controllers.CacheOptions(),
+		PprofBindAddress:       pprofAddr,
 	})
 	if err != nil {
 		log.Error(err, "Unable to create the manager")

@@ -96,6 +96,22 @@ func metricsWindow(c *v1alpha1.Campaign) time.Duration {
 	return balance.Week
 }
 
+// metricsDelay is how late a campaign's source counts leads
+// (spec.metrics.delaySeconds): its leads were made by the workers of the
+// window that ended this long ago.
+func metricsDelay(c *v1alpha1.Campaign) time.Duration {
+	if d := c.Spec.Metrics.DelaySeconds; d != nil && *d > 0 {
+		return time.Duration(*d) * time.Second
+	}
+	return 0
+}
+
+// historySpan is how far back a campaign's parallelism history must reach:
+// the window, ending metricsDelay ago.
+func historySpan(c *v1alpha1.Campaign) time.Duration {
+	return metricsWindow(c) + metricsDelay(c)
+}
+
 // +kubebuilder:rbac:groups=revops.truce.dev,resources=campaigns,verbs=get;list;watch
 // +kubebuilder:rbac:groups=revops.truce.dev,resources=campaigns/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=revops.truce.dev,resources=salestargets,verbs=get;list;watch
@@ -130,7 +146,9 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		return ctrl.Result{}, actErr
 	}
 	logf.FromContext(ctx).V(1).Info("Reconciled Campaign", "salesTarget", camp.Spec.SalesTargetRef.Name, "found", in.target != nil)
-	return ctrl.Result{RequeueAfter: pollingInterval(camp.Spec.PollingIntervalSeconds)}, nil
+	// Polls start at the slots of the interval, where the metrics cache
+	// sends each request once for every object of the slot.
+	return ctrl.Result{RequeueAfter: metrics.NextPoll(r.Clock.Now(), pollingInterval(camp.Spec.PollingIntervalSeconds))}, nil
 }
 
 // gather reads the campaign's SalesTarget from the cache. A missing target is
@@ -181,13 +199,13 @@ func (r *CampaignReconciler) scale(ctx context.Context, camp *v1alpha1.Campaign,
 	}
 	state := in.workload
 	hist := r.memory.get(key)
-	window := metricsWindow(camp)
+	span := historySpan(camp)
 	history := latestWorkers(s.ParallelismHistory, hist.workers)
 	if len(history) == 0 {
 		// The first record is what was found: zero for outreach truce starts
 		// from nothing, so the window before it holds no work; what runs
 		// already is taken to have run as it is.
-		history = balance.RecordWorkers(nil, now, in.workload.Parallelism, window)
+		history = balance.RecordWorkers(nil, now, in.workload.Parallelism, span)
 	}
 	s.ParallelismHistory = toRecords(history)
 	d := decideScale(camp, in, &hist, now)
@@ -218,7 +236,7 @@ func (r *CampaignReconciler) scale(ctx context.Context, camp *v1alpha1.Campaign,
 		}
 	}
 	s.CurrentParallelism, s.ActiveJob = ptr.To(state.Parallelism), state.ActiveJob
-	hist.workers = balance.RecordWorkers(history, now, state.Parallelism, window)
+	hist.workers = balance.RecordWorkers(history, now, state.Parallelism, span)
 	s.ParallelismHistory = toRecords(hist.workers)
 	r.memory.put(key, hist)
 	setCampaignBalanced(camp, in.target)

@@ -25,17 +25,14 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
-	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/truce-dev/truce/api/v1alpha1"
 	"github.com/truce-dev/truce/internal/balance"
@@ -54,6 +51,9 @@ type SalesTargetReconciler struct {
 	Metrics metricsGatherer
 	// MaxConcurrentReconciles is the number of workers.
 	MaxConcurrentReconciles int
+	// BatchDelay is how long after a campaign reports its target is
+	// evaluated, so campaigns that report together are evaluated once.
+	BatchDelay time.Duration
 }
 
 // +kubebuilder:rbac:groups=revops.truce.dev,resources=salestargets,verbs=get;list;watch
@@ -155,7 +155,7 @@ func decideSalesTargetStatus(st *v1alpha1.SalesTarget, in salesTargetInput, now 
 	}
 	wait := setBalancedCondition(st, result.Verdict, now)
 	setQuotaAtRiskCondition(st, result)
-	return min(pollingInterval(st.Spec.PollingIntervalSeconds), p.End.Sub(now), wait)
+	return min(metrics.NextPoll(now, pollingInterval(st.Spec.PollingIntervalSeconds)), p.End.Sub(now), wait)
 }
 
 // gather reads the target's period, metrics and campaigns. Campaigns come
@@ -186,18 +186,12 @@ func (r *SalesTargetReconciler) gather(ctx context.Context, st *v1alpha1.SalesTa
 	return in, nil
 }
 
-// targetOfCampaign maps a Campaign to the SalesTarget it references.
-func targetOfCampaign(_ context.Context, obj client.Object) []reconcile.Request {
-	c := obj.(*v1alpha1.Campaign)
-	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: c.Namespace, Name: c.Spec.SalesTargetRef.Name}}}
-}
-
 // SetupWithManager registers the controller with the manager.
 func (r *SalesTargetReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.SalesTarget{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		// A campaign's spec or observed leads change its target's balance.
-		Watches(&v1alpha1.Campaign{}, handler.EnqueueRequestsFromMapFunc(targetOfCampaign)).
+		Watches(&v1alpha1.Campaign{}, campaignToTarget(r.BatchDelay)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
 		Named("salestarget").
 		Complete(r)

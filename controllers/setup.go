@@ -19,9 +19,15 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"time"
 
+	batchv1 "k8s.io/api/batch/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/truce-dev/truce/internal/metrics"
 	"github.com/truce-dev/truce/internal/outreach"
@@ -37,6 +43,10 @@ type Options struct {
 	Sources *metrics.Resolver
 	// Reader reads and deduplicates queries; shared by every controller.
 	Reader *metrics.Reader
+	// TargetBatchDelay is how long a SalesTarget waits after the first of its
+	// campaigns reports before it is evaluated (DefaultTargetBatchDelay when
+	// zero; negative evaluates at once).
+	TargetBatchDelay time.Duration
 }
 
 // Setup registers the field indexes and every truce controller with mgr, the
@@ -47,18 +57,58 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	}
 	rec := mgr.GetEventRecorder(FieldManager)
 	gatherer := metricsGatherer{resolver: o.Sources, reader: o.Reader}
+	batch := o.TargetBatchDelay
+	if batch == 0 {
+		batch = DefaultTargetBatchDelay
+	}
 	if err := (&SalesTargetReconciler{
 		Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Recorder: rec,
 		Clock: o.Clock, Metrics: gatherer, MaxConcurrentReconciles: o.MaxConcurrentReconciles,
+		BatchDelay: batch,
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the SalesTarget controller: %w", err)
 	}
 	if err := (&CampaignReconciler{
 		Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Recorder: rec,
 		Clock: o.Clock, Metrics: gatherer, MaxConcurrentReconciles: o.MaxConcurrentReconciles,
-		Outreach: &outreach.Actuator{Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Recorder: rec},
+		Outreach: &outreach.Actuator{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(), Recorder: rec},
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the Campaign controller: %w", err)
 	}
 	return nil
+}
+
+// CacheOptions are the manager's cache options, the same in the manager
+// binary and in tests. The cache is most of the controller's memory, so it
+// keeps only what truce reads: no object's managed fields, and of Jobs only
+// those that carry the campaign label, without their pod template.
+func CacheOptions() cache.Options {
+	hasCampaign, err := labels.NewRequirement(outreach.CampaignLabel, selection.Exists, nil)
+	if err != nil {
+		panic(err) // a constant label key
+	}
+	return cache.Options{
+		DefaultTransform: cache.TransformStripManagedFields(),
+		ByObject: map[client.Object]cache.ByObject{
+			&batchv1.Job{}: {
+				Label:     labels.NewSelector().Add(*hasCampaign),
+				Transform: trimJob,
+			},
+		},
+	}
+}
+
+// trimJob keeps of a Job what the outreach actuator reads: its metadata
+// (name, labels, annotations, owner), parallelism, suspension and
+// conditions. Jobs are scaled by merge patches computed from the trimmed
+// copy, which name only the fields they change.
+func trimJob(obj any) (any, error) {
+	job, ok := obj.(*batchv1.Job)
+	if !ok {
+		return obj, nil
+	}
+	job.ManagedFields = nil
+	job.Spec = batchv1.JobSpec{Parallelism: job.Spec.Parallelism, Suspend: job.Spec.Suspend}
+	job.Status = batchv1.JobStatus{Conditions: job.Status.Conditions}
+	return job, nil
 }

@@ -110,6 +110,7 @@ var _ = BeforeSuite(func() {
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:  testScheme,
 		Metrics: metricsserver.Options{BindAddress: "0"},
+		Cache:   CacheOptions(),
 	})
 	Expect(err).NotTo(HaveOccurred())
 	crm = newTestCRM()

@@ -37,7 +37,7 @@ const DefaultCacheBytes = 64 << 20
 const MaxValue = 1e15
 
 // Reader answers queries through a cache shared by every reconcile: identical
-// requests to the same source within maxAge are sent once, and concurrent
+// requests to the same source within one polling interval are sent once, and concurrent
 // askers of a request in flight wait for its answer instead of sending their
 // own. Failures are cached too, so a dead source is not hit once per object,
 // and a source that keeps failing is backed off.
@@ -98,18 +98,22 @@ func NewReader(c clock.PassiveClock, maxBytes int64, reg prometheus.Registerer) 
 }
 
 // Read returns query's value from src, with its placeholders expanded from
-// vars, reusing a response younger than maxAge. Every failure is an *Error
-// that names the query.
-func (r *Reader) Read(ctx context.Context, src Source, query string, vars Vars, maxAge time.Duration) (float64, error) {
-	v, _, err := r.ReadFetched(ctx, src, query, vars, maxAge)
+// vars, reusing a response fetched within the current polling interval.
+// Intervals are slots of the clock (time.Truncate), and the controllers poll
+// at their starts (NextPoll), so the first poll of a slot sends the request
+// and every other poll of that slot reuses it: a poll never reads an answer
+// fetched before its slot began, and so never one older than its interval.
+// Every failure is an *Error that names the query.
+func (r *Reader) Read(ctx context.Context, src Source, query string, vars Vars, interval time.Duration) (float64, error) {
+	v, _, err := r.ReadFetched(ctx, src, query, vars, interval)
 	return v, err
 }
 
 // ReadFetched is Read that also returns when the response it answered from
 // was fetched, so a caller can tell a new reading from one it saw before.
-func (r *Reader) ReadFetched(ctx context.Context, src Source, query string, vars Vars, maxAge time.Duration) (float64, time.Time, error) {
+func (r *Reader) ReadFetched(ctx context.Context, src Source, query string, vars Vars, interval time.Duration) (float64, time.Time, error) {
 	expanded := Expand(query, vars, r.clock.Now())
-	e, key, err := r.fetch(ctx, src, expanded, maxAge)
+	e, key, err := r.fetch(ctx, src, expanded, interval)
 	if err != nil {
 		return 0, time.Time{}, withQuery(err, query)
 	}
@@ -159,7 +163,7 @@ func checkRange(v float64) error {
 	return nil
 }
 
-func (r *Reader) fetch(ctx context.Context, src Source, expanded string, maxAge time.Duration) (*entry, string, error) {
+func (r *Reader) fetch(ctx context.Context, src Source, expanded string, interval time.Duration) (*entry, string, error) {
 	reqKey := src.RequestKey(expanded)
 	key := src.Key() + "\x00" + reqKey
 	now := r.clock.Now()
@@ -168,7 +172,7 @@ func (r *Reader) fetch(ctx context.Context, src Source, expanded string, maxAge 
 	if e, ok := r.entries.get(key); ok {
 		select {
 		case <-e.ready:
-			if now.Sub(e.fetchedAt) < maxAge {
+			if !e.fetchedAt.Before(SlotStart(now, interval)) {
 				r.mu.Unlock()
 				r.metrics.hit()
 				return e, key, nil
@@ -326,4 +330,23 @@ func (m *readerMetrics) request(src Source, err error, took time.Duration) {
 	}
 	m.requests.WithLabelValues(typ, outcome).Inc()
 	m.duration.WithLabelValues(typ).Observe(took.Seconds())
+}
+
+// SlotStart is the start of the polling slot of interval that now falls in:
+// polls are aligned to multiples of their interval, so every object with the
+// same interval polls, and shares a request, at the same instants.
+func SlotStart(now time.Time, interval time.Duration) time.Time {
+	if interval <= 0 {
+		return now
+	}
+	return now.Truncate(interval)
+}
+
+// NextPoll is how long after now the next slot of interval starts: when an
+// object that polls every interval is read next.
+func NextPoll(now time.Time, interval time.Duration) time.Duration {
+	if interval <= 0 {
+		return 0
+	}
+	return SlotStart(now, interval).Add(interval).Sub(now)
 }

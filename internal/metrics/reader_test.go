@@ -237,3 +237,25 @@ func TestReaderStaysWithinItsBoundInBytes(t *testing.T) {
 		t.Fatalf("the cache holds %d entries after 1000 Prometheus answers, want them all", got)
 	}
 }
+
+func TestPollsStartAtTheSlotsOfTheirInterval(t *testing.T) {
+	base := time.Date(2026, 5, 20, 10, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		now      time.Time
+		interval time.Duration
+		want     time.Duration
+	}{
+		{base, 30 * time.Second, 30 * time.Second},
+		{base.Add(time.Second), 30 * time.Second, 29 * time.Second},
+		{base.Add(29*time.Second + 999*time.Millisecond), 30 * time.Second, time.Millisecond},
+		{base.Add(7 * time.Second), 5 * time.Second, 3 * time.Second},
+	} {
+		got := NextPoll(c.now, c.interval)
+		if got != c.want {
+			t.Errorf("NextPoll(%s, %s) = %s, want %s", c.now.Format(time.TimeOnly), c.interval, got, c.want)
+		}
+		if next := c.now.Add(got); !SlotStart(next, c.interval).Equal(next) {
+			t.Errorf("the next poll at %s is not the start of a slot", next.Format(time.TimeOnly))
+		}
+	}
+}

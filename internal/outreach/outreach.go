@@ -88,6 +88,10 @@ type Actuator struct {
 	Client   client.Client
 	Scheme   *runtime.Scheme
 	Recorder events.EventRecorder
+	// APIReader reads a Job that exists but is not in the cache, which
+	// holds only Jobs that carry CampaignLabel: a Job of a campaign's name
+	// that someone else made. Client is used when nil.
+	APIReader client.Reader
 }
 
 // TemplateHash identifies a revision of a campaign's Job template.
@@ -301,13 +305,18 @@ func (a *Actuator) createJob(ctx context.Context, camp *v1alpha1.Campaign, name 
 	}
 	err := a.Client.Create(ctx, job, client.FieldOwner(fieldManager))
 	if apierrors.IsAlreadyExists(err) {
+		// Not in the cache yet, or not truce's: the cache holds only Jobs
+		// with the campaign label, so ask the API server.
+		reader := a.APIReader
+		if reader == nil {
+			reader = a.Client
+		}
 		existing := &batchv1.Job{}
-		if err := a.Client.Get(ctx, client.ObjectKeyFromObject(job), existing); err != nil {
+		if err := reader.Get(ctx, client.ObjectKeyFromObject(job), existing); err != nil {
 			return nil, fmt.Errorf("reading Job %q: %w", name, err)
 		}
-		if !metav1.IsControlledBy(existing, camp) {
-			return nil, fmt.Errorf("job %q exists and is not owned by Campaign %q", name, camp.Name)
-		}
+		// jobState reports a Job the campaign does not control as a
+		// conflict, never as its own.
 		return existing, nil
 	}
 	if err != nil {
