@@ -25,6 +25,7 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -37,6 +38,7 @@ import (
 
 	"github.com/truce-dev/truce/api/v1alpha1"
 	"github.com/truce-dev/truce/controllers"
+	"github.com/truce-dev/truce/internal/memlimit"
 	"github.com/truce-dev/truce/internal/metrics"
 	"github.com/truce-dev/truce/internal/telemetry"
 )
@@ -52,6 +54,7 @@ func main() {
 	var (
 		metricsAddr, probeAddr string
 		pprofAddr              string
+		memoryLimit            string
 		leaderElect            bool
 		qps                    float64
 		burst, workers         int
@@ -64,9 +67,10 @@ func main() {
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "The address the controller's Prometheus metrics are served on; 0 turns them off.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "The address the /healthz and /readyz probes are served on.")
 	flag.StringVar(&pprofAddr, "pprof-bind-address", "", "The address Go's pprof profiles (/debug/pprof/) are served on, such as 127.0.0.1:6060, to measure the controller's memory and CPU; empty, the default, serves none.")
+	flag.StringVar(&memoryLimit, "go-memory-limit", "", "The Go runtime's soft memory limit, as a quantity such as 230Mi. Empty, the default: GOMEMLIMIT when set, otherwise 90% of the container's memory limit (cgroup), otherwise none. Near it the garbage collector runs more often instead of letting the heap grow to twice what is live.")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader, so only one of several replicas acts at a time.")
-	flag.Float64Var(&qps, "kube-api-qps", 200, "Queries per second the controller may send the API server.")
-	flag.IntVar(&burst, "kube-api-burst", 300, "Burst of queries the controller may send the API server.")
+	flag.Float64Var(&qps, "kube-api-qps", -1, "Queries per second the controller may send the API server; negative (the default) sets no client-side limit and leaves flow control to the API server's Priority and Fairness. The controller's own concurrency bounds its requests in flight: one per reconcile worker, and the Event recorder.")
+	flag.IntVar(&burst, "kube-api-burst", 300, "Burst of queries the controller may send the API server, when --kube-api-qps is positive.")
 	flag.IntVar(&workers, "max-concurrent-reconciles", 4, "Reconciles each controller runs at once.")
 	flag.StringVar(&defaults.PrometheusAddress, "prometheus-address", "", "The Prometheus API that answers the queries of resources that name no metrics source, such as http://prometheus.monitoring:9090.")
 	flag.StringVar(&defaults.URL, "metrics-url", "", "A JSON endpoint that answers, by JSONPath, the queries of resources that name no metrics source; the alternative to --prometheus-address.")
@@ -82,6 +86,20 @@ func main() {
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
 	log := ctrl.Log.WithName("setup")
+	var explicit int64
+	if memoryLimit != "" {
+		q, err := resource.ParseQuantity(memoryLimit)
+		if err != nil || q.Value() <= 0 {
+			log.Error(err, "Invalid --go-memory-limit: want a positive quantity such as 230Mi", "value", memoryLimit)
+			os.Exit(1)
+		}
+		explicit = q.Value()
+	}
+	if limit, source, err := memlimit.Set(explicit); err != nil {
+		log.Error(err, "Could not read the container's memory limit; the Go runtime has none")
+	} else if limit > 0 {
+		log.Info("Set the Go runtime's memory limit", "bytes", limit, "from", source)
+	}
 
 	cfg := ctrl.GetConfigOrDie()
 	cfg.QPS, cfg.Burst = float32(qps), burst
