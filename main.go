@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -64,11 +65,21 @@ func main() {
 		allowedNets            string
 		deniedNets             string
 	)
+	var (
+		namespaceSelector, leaderElectionID, leaderElectionNamespace string
+		leaseDuration, renewDeadline, retryPeriod                    time.Duration
+	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "The address the controller's Prometheus metrics are served on; 0 turns them off.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "The address the /healthz and /readyz probes are served on.")
 	flag.StringVar(&pprofAddr, "pprof-bind-address", "", "The address Go's pprof profiles (/debug/pprof/) are served on, such as 127.0.0.1:6060, to measure the controller's memory and CPU; empty, the default, serves none.")
 	flag.StringVar(&memoryLimit, "go-memory-limit", "", "The Go runtime's soft memory limit, as a quantity such as 230Mi. Empty, the default: GOMEMLIMIT when set, otherwise 90% of the container's memory limit (cgroup), otherwise none. Near it the garbage collector runs more often instead of letting the heap grow to twice what is live.")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Elect a leader, so only one of several replicas acts at a time.")
+	flag.StringVar(&leaderElectionID, "leader-election-id", "truce.revops.truce.dev", "The name of the Lease the replicas elect their leader with; each shard (--namespace-selector) needs its own.")
+	flag.StringVar(&leaderElectionNamespace, "leader-election-namespace", "", "The namespace of the leader election Lease; required outside a cluster, the controller's own namespace by default inside one.")
+	flag.DurationVar(&leaseDuration, "leader-election-lease-duration", 15*time.Second, "How long the other replicas wait, after the leader last renewed its Lease, before one takes over.")
+	flag.DurationVar(&renewDeadline, "leader-election-renew-deadline", 10*time.Second, "How long the leader tries to renew its Lease before it stops acting and exits; less than the lease duration.")
+	flag.DurationVar(&retryPeriod, "leader-election-retry-period", 2*time.Second, "How often the replicas try to take or renew the Lease.")
+	flag.StringVar(&namespaceSelector, "namespace-selector", "", "A label selector over Namespaces, such as truce.dev/shard=a: only Campaigns and SalesTargets in matching namespaces are acted on, so several deployments can split a fleet. Empty: every namespace.")
 	flag.Float64Var(&qps, "kube-api-qps", -1, "Queries per second the controller may send the API server; negative (the default) sets no client-side limit and leaves flow control to the API server's Priority and Fairness. The controller's own concurrency bounds its requests in flight: one per reconcile worker, and the Event recorder.")
 	flag.IntVar(&burst, "kube-api-burst", 300, "Burst of queries the controller may send the API server, when --kube-api-qps is positive.")
 	flag.IntVar(&workers, "max-concurrent-reconciles", 4, "Reconciles each controller runs at once.")
@@ -100,6 +111,14 @@ func main() {
 	} else if limit > 0 {
 		log.Info("Set the Go runtime's memory limit", "bytes", limit, "from", source)
 	}
+	shard, err := labels.Parse(namespaceSelector)
+	if err != nil {
+		log.Error(err, "Invalid --namespace-selector: want a label selector over Namespaces, such as truce.dev/shard=a", "namespaceSelector", namespaceSelector)
+		os.Exit(1)
+	}
+	if !shard.Empty() {
+		log.Info("Acting only in namespaces that match the selector", "namespaceSelector", shard.String())
+	}
 
 	cfg := ctrl.GetConfigOrDie()
 	cfg.QPS, cfg.Burst = float32(qps), burst
@@ -110,9 +129,14 @@ func main() {
 		Metrics:                metricsserver.Options{BindAddress: metricsAddr},
 		HealthProbeBindAddress: probeAddr,
 		LeaderElection:         leaderElect,
-		LeaderElectionID:       "truce.revops.truce.dev",
+		LeaderElectionID:       leaderElectionID,
 		Cache:                  controllers.CacheOptions(),
 		PprofBindAddress:       pprofAddr,
+		// Outside a cluster the Lease's namespace must be named.
+		LeaderElectionNamespace: leaderElectionNamespace,
+		LeaseDuration:           &leaseDuration,
+		RenewDeadline:           &renewDeadline,
+		RetryPeriod:             &retryPeriod,
 	})
 	if err != nil {
 		log.Error(err, "Unable to create the manager")
@@ -139,6 +163,8 @@ func main() {
 		// the API reader: a cached client would list and watch them all.
 		Sources: &metrics.Resolver{Secrets: mgr.GetAPIReader(), Default: defaultSource, MaxTimeout: maxTimeout, Guard: guard},
 		Reader:  metrics.NewReader(clock.RealClock{}, cacheBytes, ctrlmetrics.Registry),
+		// Several deployments split a fleet by namespace.
+		NamespaceSelector: shard,
 	}); err != nil {
 		log.Error(err, "Unable to set up the controllers")
 		os.Exit(1)

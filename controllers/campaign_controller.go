@@ -26,6 +26,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
@@ -62,6 +63,9 @@ type CampaignReconciler struct {
 	memory scaleMemory
 	// MaxConcurrentReconciles is the number of workers.
 	MaxConcurrentReconciles int
+	// NamespaceSelector picks the namespaces whose Campaigns this instance
+	// acts on; nil is every namespace.
+	NamespaceSelector labels.Selector
 }
 
 // campaignInput is what a Campaign's reconcile reads from the cache and its
@@ -123,6 +127,16 @@ func historySpan(c *v1alpha1.Campaign) time.Duration {
 // decides its parallelism, scales the workload and writes status once. A
 // failure to act is written to status too, then returned for backoff.
 func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	switch owned, err := (shard{r.NamespaceSelector}).owns(ctx, r.Client, req.Namespace); {
+	case err != nil:
+		return ctrl.Result{}, err
+	case !owned:
+		// Another deployment's shard, or none: act on nothing, and forget
+		// what this one held, as it may change hands.
+		r.memory.forget(req.NamespacedName)
+		logf.FromContext(ctx).V(1).Info("Skipped Campaign: its namespace is outside this instance's --namespace-selector")
+		return ctrl.Result{}, nil
+	}
 	camp := &v1alpha1.Campaign{}
 	if err := r.Get(ctx, req.NamespacedName, camp); err != nil {
 		if apierrors.IsNotFound(err) {
@@ -292,10 +306,13 @@ func (r *CampaignReconciler) campaignsForTarget(ctx context.Context, obj client.
 // SetupWithManager registers the controller with the manager. SetupIndexes
 // must have run.
 func (r *CampaignReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).
+	s := shard{r.NamespaceSelector}
+	return s.watchNamespaces(ctrl.NewControllerManagedBy(mgr), requestsFor(r.Client, &v1alpha1.CampaignList{}, "Campaigns")).
 		For(&v1alpha1.Campaign{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Owns(&batchv1.Job{}).
 		Watches(&v1alpha1.SalesTarget{}, handler.EnqueueRequestsFromMapFunc(r.campaignsForTarget)).
+		// Nothing in a namespace outside the shard is enqueued.
+		WithEventFilter(s.predicate(r.Client)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
 		Named("campaign").
 		Complete(r)

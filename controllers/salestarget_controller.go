@@ -24,6 +24,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
@@ -54,6 +55,9 @@ type SalesTargetReconciler struct {
 	// BatchDelay is how long after a campaign reports its target is
 	// evaluated, so campaigns that report together are evaluated once.
 	BatchDelay time.Duration
+	// NamespaceSelector picks the namespaces whose SalesTargets this
+	// instance acts on; nil is every namespace.
+	NamespaceSelector labels.Selector
 }
 
 // +kubebuilder:rbac:groups=revops.truce.dev,resources=salestargets,verbs=get;list;watch
@@ -62,6 +66,13 @@ type SalesTargetReconciler struct {
 
 // Reconcile gathers the SalesTarget, decides its status and writes it once.
 func (r *SalesTargetReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	switch owned, err := (shard{r.NamespaceSelector}).owns(ctx, r.Client, req.Namespace); {
+	case err != nil:
+		return ctrl.Result{}, err
+	case !owned:
+		logf.FromContext(ctx).V(1).Info("Skipped SalesTarget: its namespace is outside this instance's --namespace-selector")
+		return ctrl.Result{}, nil
+	}
 	st := &v1alpha1.SalesTarget{}
 	if err := r.Get(ctx, req.NamespacedName, st); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
@@ -188,10 +199,13 @@ func (r *SalesTargetReconciler) gather(ctx context.Context, st *v1alpha1.SalesTa
 
 // SetupWithManager registers the controller with the manager.
 func (r *SalesTargetReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).
+	s := shard{r.NamespaceSelector}
+	return s.watchNamespaces(ctrl.NewControllerManagedBy(mgr), requestsFor(r.Client, &v1alpha1.SalesTargetList{}, "SalesTargets")).
 		For(&v1alpha1.SalesTarget{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		// A campaign's spec or observed leads change its target's balance.
 		Watches(&v1alpha1.Campaign{}, campaignToTarget(r.BatchDelay)).
+		// Nothing in a namespace outside the shard is enqueued.
+		WithEventFilter(s.predicate(r.Client)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
 		Named("salestarget").
 		Complete(r)

@@ -47,6 +47,9 @@ type Options struct {
 	// campaigns reports before it is evaluated (DefaultTargetBatchDelay when
 	// zero; negative evaluates at once).
 	TargetBatchDelay time.Duration
+	// NamespaceSelector picks the namespaces this instance acts in, so that
+	// several deployments can split a fleet; nil is every namespace.
+	NamespaceSelector labels.Selector
 }
 
 // Setup registers the field indexes and every truce controller with mgr, the
@@ -65,6 +68,8 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Recorder: rec,
 		Clock: o.Clock, Metrics: gatherer, MaxConcurrentReconciles: o.MaxConcurrentReconciles,
 		BatchDelay: batch,
+		// The shard: which namespaces it acts in.
+		NamespaceSelector: o.NamespaceSelector,
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the SalesTarget controller: %w", err)
 	}
@@ -72,6 +77,8 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Recorder: rec,
 		Clock: o.Clock, Metrics: gatherer, MaxConcurrentReconciles: o.MaxConcurrentReconciles,
 		Outreach: &outreach.Actuator{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(), Recorder: rec},
+		// The shard: which namespaces it acts in.
+		NamespaceSelector: o.NamespaceSelector,
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the Campaign controller: %w", err)
 	}

@@ -29,6 +29,7 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -114,6 +115,8 @@ var _ = BeforeSuite(func() {
 	})
 	Expect(err).NotTo(HaveOccurred())
 	crm = newTestCRM()
+	notSharded, err := labels.Parse("!" + shardLabel)
+	Expect(err).NotTo(HaveOccurred())
 	Expect(Setup(ctx, mgr, Options{
 		MaxConcurrentReconciles: 2,
 		Clock:                   testClock,
@@ -121,6 +124,8 @@ var _ = BeforeSuite(func() {
 		Sources: &metrics.Resolver{Secrets: mgr.GetAPIReader()},
 		// Real time for the cache, so answers expire between polls.
 		Reader: metrics.NewReader(clock.RealClock{}, 0, nil),
+		// Every namespace but those the sharding specs label for their own managers.
+		NamespaceSelector: notSharded,
 	})).To(Succeed())
 	mgrClient = mgr.GetClient()
 	go func() {

@@ -139,17 +139,24 @@ var _ = ReportAfterEach(func(r SpecReport) {
 // startTruce starts the controller binary against the cluster and the
 // simulator's JSON.
 func startTruce(bin string) {
+	truce, truceMetricsURL = runTruce("truce", bin)
+}
+
+// runTruce starts a truce process named name with args on top of the flags
+// every one needs, on ports of its own, and waits until it is ready. It
+// returns the process and the URL of its /metrics.
+func runTruce(name, bin string, args ...string) (*localcluster.Process, string) {
+	GinkgoHelper()
 	metricsPort, err := localcluster.FreePort()
 	Expect(err).NotTo(HaveOccurred())
 	probePort, err := localcluster.FreePort()
 	Expect(err).NotTo(HaveOccurred())
-	truce, err = cluster.Run("truce", bin,
-		"--metrics-url="+simURL+"/funnel",
-		"--metrics-bind-address=127.0.0.1:"+strconv.Itoa(metricsPort),
-		"--health-probe-bind-address=127.0.0.1:"+strconv.Itoa(probePort),
-	)
+	p, err := cluster.Run(name, bin, append([]string{
+		"--metrics-url=" + simURL + "/funnel",
+		"--metrics-bind-address=127.0.0.1:" + strconv.Itoa(metricsPort),
+		"--health-probe-bind-address=127.0.0.1:" + strconv.Itoa(probePort),
+	}, args...)...)
 	Expect(err).NotTo(HaveOccurred())
-	truceMetricsURL = "http://127.0.0.1:" + strconv.Itoa(metricsPort) + "/metrics"
 	Eventually(func() error {
 		resp, err := http.Get("http://127.0.0.1:" + strconv.Itoa(probePort) + "/readyz")
 		if err != nil {
@@ -161,6 +168,7 @@ func startTruce(bin string) {
 		}
 		return nil
 	}).WithTimeout(60 * time.Second).Should(Succeed())
+	return p, "http://127.0.0.1:" + strconv.Itoa(metricsPort) + "/metrics"
 }
 
 // kubectl runs the real kubectl against the cluster, from this directory.

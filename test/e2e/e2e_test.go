@@ -138,8 +138,12 @@ var _ = Describe("truce on a local cluster", Ordered, func() {
 // runs (the Job controller's count of active
 // pods, and the simulator's of running ones), the campaign's leads and the
 // target's supply show it, and the SalesTarget is Balanced.
-func loop(want int32) error {
-	jobs := campaignJobs()
+func loop(want int32) error { return loopOf(campaign, target, want) }
+
+// loopOf is loop for the named campaign and its SalesTarget (and the
+// simulator's team of the same name).
+func loopOf(campaign, target string, want int32) error {
+	jobs := jobsOf(campaign)
 	if len(jobs) != 1 {
 		return fmt.Errorf("%d Jobs for the campaign, want 1", len(jobs))
 	}
@@ -169,12 +173,12 @@ func loop(want int32) error {
 	if l := c.Status.LeadsPerWeek; l == nil || math.Abs(l.AsApproximateFloat64()-float64(10*p)) > float64(p) {
 		return fmt.Errorf("the campaign reports %v leads/wk, want %d", l, 10*p)
 	}
-	st := targetStatus()
+	st := targetStatusOf(target)
 	if st.SupplyLeadsPerWeek == nil || st.DemandLeadsPerWeek == nil ||
 		math.Abs(st.SupplyLeadsPerWeek.AsApproximateFloat64()-st.DemandLeadsPerWeek.AsApproximateFloat64()) > 0.2*st.DemandLeadsPerWeek.AsApproximateFloat64() {
 		return fmt.Errorf("the SalesTarget's supply %v is not within 20%% of its demand %v", st.SupplyLeadsPerWeek, st.DemandLeadsPerWeek)
 	}
-	if status, reason := balanced(); status != string(metav1.ConditionTrue) {
+	if status, reason := balancedOf(target); status != string(metav1.ConditionTrue) {
 		return fmt.Errorf("SalesTarget Balanced=%s (%s), want True", status, reason)
 	}
 	return nil
@@ -182,13 +186,20 @@ func loop(want int32) error {
 
 func targetStatus() v1alpha1.SalesTargetStatus {
 	GinkgoHelper()
+	return targetStatusOf(target)
+}
+
+func targetStatusOf(name string) v1alpha1.SalesTargetStatus {
+	GinkgoHelper()
 	st := &v1alpha1.SalesTarget{}
-	Expect(k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: target}, st)).To(Succeed())
+	Expect(k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, st)).To(Succeed())
 	return st.Status
 }
 
-func balanced() (string, string) {
-	c := meta.FindStatusCondition(targetStatus().Conditions, v1alpha1.BalancedCondition)
+func balanced() (string, string) { return balancedOf(target) }
+
+func balancedOf(target string) (string, string) {
+	c := meta.FindStatusCondition(targetStatusOf(target).Conditions, v1alpha1.BalancedCondition)
 	if c == nil {
 		return "", ""
 	}
@@ -196,6 +207,12 @@ func balanced() (string, string) {
 }
 
 func campaignJobs() []batchv1.Job {
+	GinkgoHelper()
+	return jobsOf(campaign)
+}
+
+// jobsOf lists the named campaign's Jobs by the label truce puts on them.
+func jobsOf(campaign string) []batchv1.Job {
 	GinkgoHelper()
 	var list batchv1.JobList
 	Expect(k8s.List(ctx, &list, client.InNamespace(ns), client.MatchingLabels{"revops.truce.dev/campaign": campaign})).To(Succeed())

@@ -81,8 +81,11 @@ var _ = Describe("truce's /metrics", func() {
 })
 
 // scrape reads truce's /metrics in the text format.
-func scrape(g Gomega) map[string]*dto.MetricFamily {
-	resp, err := http.Get(truceMetricsURL)
+func scrape(g Gomega) map[string]*dto.MetricFamily { return scrapeURL(g, truceMetricsURL) }
+
+// scrapeURL reads a /metrics in the text format.
+func scrapeURL(g Gomega, url string) map[string]*dto.MetricFamily {
+	resp, err := http.Get(url)
 	g.Expect(err).NotTo(HaveOccurred())
 	defer resp.Body.Close()
 	g.Expect(resp.StatusCode).To(Equal(http.StatusOK))

@@ -341,6 +341,14 @@ func (p *Process) Stop(grace time.Duration) {
 	}
 }
 
+// Kill sends the process SIGKILL, as a node's failure or the OOM killer
+// would: it gets no chance to clean up. It waits for the process to exit.
+func (p *Process) Kill() {
+	p.stopping.Store(true)
+	_ = p.cmd.Process.Kill()
+	<-p.done
+}
+
 // waitFor polls check until it passes, a component exits, or two minutes
 // pass; the error names what did not come up and quotes its log.
 func (c *Cluster) waitFor(ctx context.Context, what string, check func(context.Context) error) error {
