@@ -137,6 +137,9 @@ func main() {
 		LeaseDuration:           &leaseDuration,
 		RenewDeadline:           &renewDeadline,
 		RetryPeriod:             &retryPeriod,
+		// A graceful stop hands the Lease over at once: the process exits
+		// as soon as the manager stops, so nothing acts after releasing it.
+		LeaderElectionReleaseOnCancel: true,
 	})
 	if err != nil {
 		log.Error(err, "Unable to create the manager")
