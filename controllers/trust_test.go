@@ -201,11 +201,17 @@ var _ = Describe("Status that always tells the truth", func() {
 	It("holds its workload when its SalesTarget is deleted, and is not judged against the allocation that went with it", func() {
 		c := campaign()
 		j := activeJob(c)
-		held := *j.Spec.Parallelism
+		// The Job may be created before the allocation arrives; hold
+		// what runs once the campaign acted on its allocation.
 		Eventually(func(g Gomega) {
 			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(c), c)).To(Succeed())
 			g.Expect(c.Status.AllocatedLeadsPerWeek).NotTo(BeNil())
+			g.Expect(c.Status.CurrentParallelism).NotTo(BeNil())
+			g.Expect(*c.Status.CurrentParallelism).To(BeNumerically(">", 0))
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(j), j)).To(Succeed())
+			g.Expect(*j.Spec.Parallelism).To(Equal(*c.Status.CurrentParallelism))
 		}).Should(Succeed())
+		held := *j.Spec.Parallelism
 		st := &v1alpha1.SalesTarget{}
 		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: c.Spec.SalesTargetRef.Name}, st)).To(Succeed())
 		Expect(k8sClient.Delete(ctx, st)).To(Succeed())
