@@ -69,8 +69,8 @@ func (o observed) ok() bool { return len(o.errs) == 0 }
 // The queries run concurrently under one deadline, the source's timeout, so
 // a slow source holds a worker for one timeout per poll, not one per query.
 func (g metricsGatherer) read(ctx context.Context, namespace string, spec *v1alpha1.MetricsSource,
-	queries []namedQuery, vars metrics.Vars, now time.Time, maxAge time.Duration) (observed, error) {
-	o := observed{at: now, interval: maxAge, values: map[string]float64{}, errs: map[string]error{}}
+	queries []namedQuery, vars metrics.Vars, now time.Time, interval time.Duration) (observed, error) {
+	o := observed{at: now, interval: interval, values: map[string]float64{}, errs: map[string]error{}}
 	timeout, note := g.resolver.Timeout(spec)
 	if note != "" {
 		o.notes = append(o.notes, note)
@@ -95,7 +95,7 @@ func (g metricsGatherer) read(ctx context.Context, namespace string, spec *v1alp
 			continue
 		}
 		wg.Go(func() {
-			v, qerr := g.reader.Read(ctx, src, string(q.query), vars, maxAge)
+			v, qerr := g.reader.Read(ctx, src, string(q.query), vars, interval)
 			if q.emptyIsZero && metrics.KindOf(qerr) == metrics.EmptyResult {
 				v, qerr = 0, nil
 			}

@@ -132,6 +132,8 @@ var _ = Describe("Validation at apply time", func() {
 		Entry("a job template whose pods set no restartPolicy", jobCampaignSample, unset("spec", "outreach", "jobTemplate", "spec", "template", "spec", "restartPolicy"),
 			"spec.outreach.jobTemplate.spec.template.spec.restartPolicy: Invalid value: jobTemplate.spec.template.spec.restartPolicy must be Never or OnFailure"),
 		Entry("a metrics window of zero", jobCampaignSample, set(int64(0), "spec", "metrics", "windowSeconds"), "spec.metrics.windowSeconds"),
+		Entry("a negative metrics delay", jobCampaignSample, set(int64(-1), "spec", "metrics", "delaySeconds"), "spec.metrics.delaySeconds"),
+		Entry("a metrics delay over 90 days", jobCampaignSample, set(int64(7776001), "spec", "metrics", "delaySeconds"), "spec.metrics.delaySeconds"),
 		Entry("a scale target without a kind", scaleCampSample, unset("spec", "outreach", "scaleTargetRef", "kind"), "spec.outreach.scaleTargetRef.kind"),
 		Entry("a minimum parallelism above the maximum", jobCampaignSample, set(int64(30), "spec", "outreach", "minParallelism"), "spec.outreach.minParallelism: Invalid value: minParallelism must not exceed maxParallelism"),
 		Entry("a negative minimum parallelism", jobCampaignSample, set(int64(-1), "spec", "outreach", "minParallelism"), "spec.outreach.minParallelism"),
