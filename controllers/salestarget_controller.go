@@ -99,6 +99,7 @@ type salesTargetInput struct {
 	// period is the current period; nil when the time zone is invalid,
 	// and tzErr says why.
 	period *balance.Period
+	loc    *time.Location
 	tzErr  error
 	// observed is this round's reads of the target's queries.
 	observed observed
@@ -120,6 +121,7 @@ func salesTargetQueries(st *v1alpha1.SalesTarget) []namedQuery {
 		q(v1alpha1.ClosedWonDealsMetric, m.ClosedWonDeals),
 		q(v1alpha1.OpenLeadsMetric, m.OpenLeads),
 		q(v1alpha1.AcceptedLeadsMetric, m.AcceptedLeads),
+		q(v1alpha1.PipelineLeadsMetric, m.PipelineLeads),
 	}
 }
 
@@ -131,12 +133,11 @@ func decideSalesTargetStatus(st *v1alpha1.SalesTarget, in salesTargetInput, now 
 	s, gen := &st.Status, st.Generation
 	s.ObservedGeneration = gen
 
-	capacity := balance.Quantity(balance.Capacity(st.Spec.Capacity))
-	s.CapacityLeadsPerWeek = &capacity
-
 	p := in.period
 	if p == nil {
-		s.PeriodStart, s.PeriodEnd = nil, nil
+		capacity := balance.Quantity(balance.Capacity(st.Spec.Capacity, now, time.UTC))
+		s.CapacityLeadsPerWeek = &capacity
+		s.PeriodStart, s.PeriodEnd, s.Horizon = nil, nil, nil
 		setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionFalse,
 			v1alpha1.InvalidTimeZoneReason, fmt.Sprintf("spec.period.timeZone: %v; use an IANA name such as Europe/Berlin", in.tzErr))
 		setCondition(&s.Conditions, gen, v1alpha1.MetricsAvailableCondition, metav1.ConditionUnknown,
@@ -180,7 +181,7 @@ func (r *SalesTargetReconciler) gather(ctx context.Context, st *v1alpha1.SalesTa
 		return in, nil
 	}
 	p := balance.CurrentPeriod(st.Spec.Period.Cadence, loc, now)
-	in.period = &p
+	in.period, in.loc = &p, loc
 	var src *v1alpha1.MetricsSource
 	if st.Spec.Metrics != nil {
 		src = st.Spec.Metrics.Source

@@ -66,14 +66,16 @@ func targetInput(st *v1alpha1.SalesTarget, in salesTargetInput, now time.Time) b
 		return nil
 	}
 	out := balance.TargetInput{
-		Spec:   st.Spec,
-		Period: *in.period,
-		Now:    now,
+		Spec:     st.Spec,
+		Period:   *in.period,
+		Location: in.loc,
+		Now:      now,
 		Observed: balance.TargetObserved{
 			ClosedWonRevenue: value(v1alpha1.ClosedWonRevenueMetric),
 			ClosedWonDeals:   value(v1alpha1.ClosedWonDealsMetric),
 			OpenLeads:        value(v1alpha1.OpenLeadsMetric),
 			AcceptedLeads:    value(v1alpha1.AcceptedLeadsMetric),
+			PipelineLeads:    value(v1alpha1.PipelineLeadsMetric),
 		},
 	}
 	booked := bookingsMetric(st)
@@ -142,7 +144,10 @@ func rate(v float64) *resource.Quantity {
 // setBalanceStatus writes the model's numbers into status.
 func setBalanceStatus(st *v1alpha1.SalesTarget, in balance.TargetInput, r balance.Result) {
 	s := &st.Status
+	s.CapacityLeadsPerWeek = rate(r.Capacity)
 	s.NeedLeadsPerWeek, s.DemandLeadsPerWeek = rate(r.Need), rate(r.Demand)
+	s.Horizon = horizonStatus(st, r)
+	s.AcceptedPercent = rate(100 * r.AcceptedShare)
 	s.SupplyLeadsPerWeek = nil
 	if r.SupplyKnown {
 		s.SupplyLeadsPerWeek = rate(r.Supply)
@@ -173,6 +178,28 @@ func setBalanceStatus(st *v1alpha1.SalesTarget, in balance.TargetInput, r balanc
 	if len(s.Campaigns) == 0 {
 		s.Campaigns = nil
 	}
+}
+
+// horizonStatus is the planned period as status shows it. Amounts are
+// whole numbers and the weeks of leads left have one decimal, so the clock
+// rewrites it about daily, not at every poll.
+func horizonStatus(st *v1alpha1.SalesTarget, r balance.Result) *v1alpha1.PlanningHorizon {
+	h := r.Horizon
+	weeks := balance.Quantity(math.Round(h.WeeksLeft*10) / 10)
+	out := &v1alpha1.PlanningHorizon{
+		Period:        h.Name,
+		Start:         metav1.Time{Time: h.Period.Start},
+		End:           metav1.Time{Time: h.Period.End},
+		Quota:         rate(h.Quota),
+		Booked:        rate(h.Booked),
+		InFlight:      rate(h.InFlight),
+		InFlightBasis: h.InFlightBasis,
+		LeadWeeksLeft: &weeks,
+	}
+	if h.Also != nil {
+		out.AlsoPlans = h.AlsoName
+	}
+	return out
 }
 
 // setBalancedCondition makes Balanced follow the verdict once it has lasted
@@ -238,7 +265,10 @@ func forgetEarlierPeriod(health []v1alpha1.MetricStatus, o observed) {
 func setBookingsUnknown(st *v1alpha1.SalesTarget, p *balance.Period, r balance.Result) {
 	s := &st.Status
 	held := "no demand was known to hold, so no campaign is given a share until they are read"
-	if r.DemandHeld {
+	switch {
+	case !r.Horizon.Current:
+		held = fmt.Sprintf("need plans for %s, which they do not change", r.Horizon.Name)
+	case r.DemandHeld:
 		held = fmt.Sprintf("demand is held at %.0f leads/wk", r.Demand)
 	}
 	if st.Spec.Strategy == v1alpha1.FillCapacity {

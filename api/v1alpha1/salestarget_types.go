@@ -109,6 +109,7 @@ type PeriodSpec struct {
 
 // QuotaSpec is a period's quota: revenue or deals, exactly one.
 // +kubebuilder:validation:XValidation:rule="has(self.revenue) != has(self.deals)",message="quota must set exactly one of revenue or deals"
+// +kubebuilder:validation:XValidation:rule="!has(self.schedule) || self.schedule.all(e, has(e.revenue) == has(self.revenue) && has(e.deals) == has(self.deals))",message="quota.schedule entries must count what the quota counts: revenue, or deals",fieldPath=".schedule"
 type QuotaSpec struct {
 	// revenue is the won revenue to book in each period, such as "1.2M".
 	// +kubebuilder:validation:XValidation:rule="isQuantity(string(self)) && quantity(string(self)).isGreaterThan(quantity('0'))",message="revenue must be greater than zero"
@@ -116,6 +117,38 @@ type QuotaSpec struct {
 	Revenue *resource.Quantity `json:"revenue,omitempty"`
 
 	// deals is the number of deals to win in each period.
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	Deals *int32 `json:"deals,omitempty"`
+
+	// schedule changes the quota from a date on: each period that starts on
+	// or after an entry's from date has that entry's quota (the latest such
+	// entry wins); earlier periods have revenue or deals above. truce plans
+	// for the period a lead made now closes in, so next period's quota is
+	// read here before that period begins.
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=map
+	// +listMapKey=from
+	// +optional
+	Schedule []ScheduledQuota `json:"schedule,omitempty"`
+}
+
+// ScheduledQuota is the quota of the periods that start on or after a date.
+// +kubebuilder:validation:XValidation:rule="has(self.revenue) != has(self.deals)",message="a quota.schedule entry must set exactly one of revenue or deals"
+type ScheduledQuota struct {
+	// from is the first day, as YYYY-MM-DD in the period's time zone, of the
+	// periods this quota applies to.
+	// +kubebuilder:validation:Format=date
+	// +kubebuilder:validation:MaxLength=10
+	// +required
+	From string `json:"from"`
+
+	// revenue is the won revenue to book in each period from then on.
+	// +kubebuilder:validation:XValidation:rule="isQuantity(string(self)) && quantity(string(self)).isGreaterThan(quantity('0'))",message="revenue must be greater than zero"
+	// +optional
+	Revenue *resource.Quantity `json:"revenue,omitempty"`
+
+	// deals is the number of deals to win in each period from then on.
 	// +kubebuilder:validation:Minimum=1
 	// +optional
 	Deals *int32 `json:"deals,omitempty"`
@@ -142,7 +175,11 @@ type CapacitySpec struct {
 	LeadsPerRepPerWeek resource.Quantity `json:"leadsPerRepPerWeek"`
 }
 
-// RampingReps is a group of reps at the same stage of ramping up.
+// RampingReps is a group of reps at the same stage of ramping up: at a fixed
+// share of productivity, or, with startDate and rampDays, on a ramp that
+// capacity follows by the calendar.
+// +kubebuilder:validation:XValidation:rule="has(self.productivityPercent) || has(self.rampDays)",message="set productivityPercent, or startDate and rampDays",fieldPath=".productivityPercent"
+// +kubebuilder:validation:XValidation:rule="!has(self.rampDays) || has(self.startDate)",message="rampDays needs startDate: the day the ramp begins",fieldPath=".startDate"
 type RampingReps struct {
 	// count is the number of reps in the group.
 	// +kubebuilder:validation:Minimum=1
@@ -151,11 +188,27 @@ type RampingReps struct {
 	Count int32 `json:"count"`
 
 	// productivityPercent is the group's productivity as a percentage of a
-	// fully ramped rep, 0 to 100.
+	// fully ramped rep, 0 to 100. With rampDays it is the productivity on
+	// startDate (default 0), from which the group rises linearly to 100.
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=100
-	// +required
-	ProductivityPercent int32 `json:"productivityPercent"`
+	// +optional
+	ProductivityPercent *int32 `json:"productivityPercent,omitempty"`
+
+	// startDate is the group's first day, as YYYY-MM-DD in the period's time
+	// zone. Before it the group adds no capacity.
+	// +kubebuilder:validation:Format=date
+	// +kubebuilder:validation:MaxLength=10
+	// +optional
+	StartDate string `json:"startDate,omitempty"`
+
+	// rampDays is how many days after startDate the group reaches full
+	// productivity, rising linearly from productivityPercent; from then on
+	// it counts as fully productive reps.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=730
+	// +optional
+	RampDays *int32 `json:"rampDays,omitempty"`
 }
 
 // PlanSpec holds the planning assumptions of the period.
@@ -172,6 +225,17 @@ type PlanSpec struct {
 	// +required
 	LeadToWinPercent resource.Quantity `json:"leadToWinPercent"`
 
+	// acceptedPercent is the planned share of the campaigns' leads that sales
+	// accepts, 1 to 100; leadToWinPercent counts wins of accepted leads.
+	// Need, demand, supply and capacity are all in campaign leads, so need
+	// asks for 100/acceptedPercent campaign leads per accepted lead it needs,
+	// and capacity is leadsPerRepPerWeek accepted leads' worth of campaign
+	// leads. Defaults to 100: every lead is accepted.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	// +optional
+	AcceptedPercent *int32 `json:"acceptedPercent,omitempty"`
+
 	// qualifiedPercent is the planned share of leads that qualify, 0 to 100.
 	// Lead quality is judged against it.
 	// +kubebuilder:validation:Minimum=0
@@ -180,8 +244,9 @@ type PlanSpec struct {
 	QualifiedPercent *int32 `json:"qualifiedPercent,omitempty"`
 
 	// salesCycleDays is the typical time from accepting a lead to winning it.
-	// Leads that arrive later than this before the period ends cannot close in
-	// the period.
+	// A lead made now closes salesCycleDays from now, so need plans for the
+	// period that contains that day, counting what leads already in the
+	// pipeline will close in it. Defaults to 0: leads close as they arrive.
 	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=365
 	// +optional
@@ -212,17 +277,25 @@ type SalesTargetMetrics struct {
 	// +optional
 	AcceptedLeads Query `json:"acceptedLeads,omitempty"`
 
+	// pipelineLeads is the number of accepted leads still in the pipeline:
+	// not yet won or lost, for example sum(crm_open_opportunities{team="emea-smb"}).
+	// truce counts what they will close in the period it plans for. Absent,
+	// it estimates the pipeline as a sales cycle of the supply it observes,
+	// and status.horizon.inFlightBasis says so.
+	// +optional
+	PipelineLeads Query `json:"pipelineLeads,omitempty"`
+
 	// emptyResultIsZero names the metrics whose empty result means zero
 	// rather than an error, such as closedWonDeals before the first win of
 	// a period, when its series does not exist yet.
 	// +listType=set
-	// +kubebuilder:validation:MaxItems=4
+	// +kubebuilder:validation:MaxItems=5
 	// +optional
 	EmptyResultIsZero []SalesTargetMetric `json:"emptyResultIsZero,omitempty"`
 }
 
 // SalesTargetMetric names one of a SalesTarget's metrics.
-// +kubebuilder:validation:Enum=closedWonRevenue;closedWonDeals;openLeads;acceptedLeads
+// +kubebuilder:validation:Enum=closedWonRevenue;closedWonDeals;openLeads;acceptedLeads;pipelineLeads
 type SalesTargetMetric string
 
 // A SalesTarget's metrics, as spec.metrics and status.metrics name them.
@@ -235,6 +308,8 @@ const (
 	OpenLeadsMetric SalesTargetMetric = "openLeads"
 	// AcceptedLeadsMetric is spec.metrics.acceptedLeads.
 	AcceptedLeadsMetric SalesTargetMetric = "acceptedLeads"
+	// PipelineLeadsMetric is spec.metrics.pipelineLeads.
+	PipelineLeadsMetric SalesTargetMetric = "pipelineLeads"
 )
 
 // DriftSpec sets how drift between supply and demand is judged.
@@ -270,13 +345,20 @@ type SalesTargetStatus struct {
 	// +optional
 	PeriodEnd *metav1.Time `json:"periodEnd,omitempty"`
 
-	// capacityLeadsPerWeek is C, the leads sales can work per week.
+	// capacityLeadsPerWeek is C, the campaign leads per week sales can work:
+	// the accepted leads its reps work, divided by the acceptance rate.
 	// +optional
 	CapacityLeadsPerWeek *resource.Quantity `json:"capacityLeadsPerWeek,omitempty"`
 
-	// needLeadsPerWeek is N, the leads per week the remaining quota needs.
+	// needLeadsPerWeek is N, the campaign leads per week that the quota of
+	// the planned period (status.horizon) still needs.
 	// +optional
 	NeedLeadsPerWeek *resource.Quantity `json:"needLeadsPerWeek,omitempty"`
+
+	// horizon is the period need plans for: the one in which a lead made now
+	// closes, a sales cycle from now, and what is already on its way to it.
+	// +optional
+	Horizon *PlanningHorizon `json:"horizon,omitempty"`
 
 	// demandLeadsPerWeek is D, the leads per week asked of the campaigns.
 	// +optional
@@ -294,6 +376,11 @@ type SalesTargetStatus struct {
 	// pace to book.
 	// +optional
 	ProjectedAttainmentPercent *resource.Quantity `json:"projectedAttainmentPercent,omitempty"`
+
+	// acceptedPercent is the share of campaign leads sales accepts that the
+	// model uses (spec.plan.acceptedPercent, 100 when unset).
+	// +optional
+	AcceptedPercent *resource.Quantity `json:"acceptedPercent,omitempty"`
 
 	// winRatePercent is the lead-to-win rate used for need.
 	// +optional
@@ -342,6 +429,74 @@ type SalesTargetStatus struct {
 // +kubebuilder:validation:Enum=Plan;Observed
 type Basis string
 
+// InFlightBasis says how truce counted the leads already in the pipeline.
+// +kubebuilder:validation:Enum=PipelineQuery;SupplyEstimate;PlanEstimate;NoSalesCycle
+type InFlightBasis string
+
+const (
+	// PipelineQueryBasis: spec.metrics.pipelineLeads was read.
+	PipelineQueryBasis InFlightBasis = "PipelineQuery"
+	// SupplyEstimateBasis: no pipeline query (or no value of it yet), so the
+	// pipeline is taken to hold a sales cycle of the accepted leads the
+	// observed supply makes.
+	SupplyEstimateBasis InFlightBasis = "SupplyEstimate"
+	// PlanEstimateBasis: neither a pipeline query nor any observed supply,
+	// so the pipeline is taken to hold a sales cycle of the leads the plan
+	// needs.
+	PlanEstimateBasis InFlightBasis = "PlanEstimate"
+	// NoSalesCycleBasis: plan.salesCycleDays is 0, so nothing is in flight:
+	// leads close as they arrive.
+	NoSalesCycleBasis InFlightBasis = "NoSalesCycle"
+)
+
+// PlanningHorizon is the period need plans for and what is already on its
+// way to it.
+type PlanningHorizon struct {
+	// period names the planned period: 2027-Q1, 2027-01 or 2027-W01 (ISO
+	// week), in spec.period.timeZone. It is the current period while a lead
+	// made now still closes in it, and a later one from a sales cycle before
+	// the current period ends.
+	// +required
+	Period string `json:"period"`
+
+	// start and end bound the planned period.
+	// +required
+	Start metav1.Time `json:"start"`
+	// +required
+	End metav1.Time `json:"end"`
+
+	// quota is the planned period's quota (spec.quota, or its schedule).
+	// +optional
+	Quota *resource.Quantity `json:"quota,omitempty"`
+
+	// booked is what the planned period has won so far: this period's
+	// bookings, or 0 for a later period.
+	// +optional
+	Booked *resource.Quantity `json:"booked,omitempty"`
+
+	// inFlight is what the leads already in the pipeline are expected to
+	// close in the planned period, in the quota's unit.
+	// +optional
+	InFlight *resource.Quantity `json:"inFlight,omitempty"`
+
+	// inFlightBasis says how the pipeline was counted: PipelineQuery,
+	// SupplyEstimate, PlanEstimate or NoSalesCycle.
+	// +optional
+	InFlightBasis InFlightBasis `json:"inFlightBasis,omitempty"`
+
+	// leadWeeksLeft is how many weeks of leads made from now still close in
+	// the planned period: what is left of it is spread over them.
+	// +optional
+	LeadWeeksLeft *resource.Quantity `json:"leadWeeksLeft,omitempty"`
+
+	// alsoPlans names the following period when fewer than 7 days of leads
+	// are left for the planned one: need then spreads what both still need
+	// over both, rather than asking for the rest in a burst no campaign can
+	// ramp to.
+	// +optional
+	AlsoPlans string `json:"alsoPlans,omitempty"`
+}
+
 // DriftObservation is a drift class and when it was first seen.
 type DriftObservation struct {
 	// reason is the drift class, or Balanced.
@@ -384,6 +539,7 @@ type CampaignAllocation struct {
 // +kubebuilder:printcolumn:name="Attainment",type=string,JSONPath=`.status.attainmentPercent`,description="Percent of quota booked"
 // +kubebuilder:printcolumn:name="Balanced",type=string,JSONPath=`.status.conditions[?(@.type=="Balanced")].status`
 // +kubebuilder:printcolumn:name="Drift",type=string,JSONPath=`.status.conditions[?(@.type=="Balanced")].reason`,priority=1
+// +kubebuilder:printcolumn:name="Planning",type=string,JSONPath=`.status.horizon.period`,description="The period need plans for: where a lead made now closes",priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type SalesTarget struct {
 	metav1.TypeMeta   `json:",inline"`

@@ -60,6 +60,8 @@ const (
 // TargetObserved is what was read for a SalesTarget; nil is unknown.
 type TargetObserved struct {
 	ClosedWonRevenue, ClosedWonDeals, OpenLeads, AcceptedLeads *float64
+	// PipelineLeads is the accepted leads not yet won or lost.
+	PipelineLeads *float64
 }
 
 // CampaignInput is one campaign referencing the target.
@@ -77,8 +79,11 @@ type CampaignInput struct {
 
 // TargetInput is everything Evaluate needs.
 type TargetInput struct {
-	Spec      v1alpha1.SalesTargetSpec
+	Spec v1alpha1.SalesTargetSpec
+	// Period is the current period, in Location (nil is UTC), the time zone
+	// in which later periods and ramp dates are read too.
 	Period    Period
+	Location  *time.Location
 	Now       time.Time
 	Observed  TargetObserved
 	Campaigns []CampaignInput
@@ -112,9 +117,24 @@ type Verdict struct {
 // Balanced is true when there is no drift.
 func (v Verdict) Balanced() bool { return v.Reason == v1alpha1.BalancedReason }
 
-// Result is the model evaluated for one SalesTarget.
+// Result is the model evaluated for one SalesTarget. Every rate is in
+// campaign leads per week: the leads the campaigns make, before sales
+// accepts some of them.
 type Result struct {
-	Capacity, Booked, Remaining, WeeksLeft, Need, Demand float64
+	// Capacity is C in campaign leads: AcceptedCapacity / AcceptedShare.
+	Capacity float64
+	// AcceptedCapacity is the accepted leads per week sales can work.
+	AcceptedCapacity float64
+	// AcceptedShare is the share of campaign leads sales accepts, (0, 1].
+	AcceptedShare float64
+	// Booked is the current period's bookings.
+	Booked float64
+	// Horizon is the period need plans for and what is in flight to it.
+	Horizon Horizon
+	// Remaining is what the planned period still needs once its bookings
+	// and what its pipeline will close are counted; WeeksLeft is W.
+	Remaining, WeeksLeft float64
+	Need, Demand         float64
 	// Supply is Σ observed leads; SupplyKnown is false when no campaign has
 	// been observed.
 	Supply      float64
@@ -126,8 +146,11 @@ type Result struct {
 	WinRateBasis, DealSizeBasis Basis
 	// ObservedWinRate is the period's win rate when the sample suffices.
 	ObservedWinRate *float64
-	// AttainmentPercent is nil while bookings are unknown;
-	// ProjectedPercent also while the period is young.
+	// AttainmentPercent is nil while bookings are unknown. ProjectedPercent
+	// is what the current period will book: bookings, what its pipeline
+	// will close, and what the observed supply will close before its end;
+	// without observed supply, the pace so far, once a tenth of the period
+	// has passed.
 	AttainmentPercent, ProjectedPercent *float64
 	// QuotaAtRisk is nil when the projection is unknown.
 	QuotaAtRisk *bool
@@ -139,14 +162,21 @@ type Result struct {
 	Verdict                 Verdict
 }
 
-// Evaluate computes capacity, need, demand, supply, quality, pace, each
-// campaign's allocation and the drift verdict. It never returns NaN or Inf.
+// Evaluate computes capacity, the planned period, need, demand, supply,
+// quality, pace, each campaign's allocation and the drift verdict. It never
+// returns NaN or Inf.
 func Evaluate(in TargetInput) Result {
 	s := in.Spec
+	loc := in.Location
+	if loc == nil {
+		loc = time.UTC
+	}
 	t := Tolerance(s.Drift)
-	r := Result{Capacity: nonNegative(finite(Capacity(s.Capacity)))}
+	r := Result{AcceptedShare: acceptedShare(s.Plan)}
+	r.AcceptedCapacity = nonNegative(finite(Capacity(s.Capacity, in.Now, loc)))
+	r.Capacity = nonNegative(finite(r.AcceptedCapacity / r.AcceptedShare))
 
-	quota, dealQuota := quotaOf(s.Quota)
+	quota, dealQuota := QuotaFor(s.Quota, in.Period.Start, loc)
 	booked := in.Observed.ClosedWonRevenue
 	if dealQuota {
 		booked = in.Observed.ClosedWonDeals
@@ -154,43 +184,16 @@ func Evaluate(in TargetInput) Result {
 	if booked != nil {
 		r.Booked = nonNegative(*booked)
 	}
-	r.Remaining = math.Max(0, quota-r.Booked)
 
 	r.WinRate, r.WinRateBasis, r.ObservedWinRate = winRate(s.Plan, in.Observed)
 	r.DealSize, r.DealSizeBasis = dealSize(s.Plan, in.Observed)
-
-	cycle := time.Duration(ptr.Deref(s.Plan.SalesCycleDays, 0)) * 24 * time.Hour
-	r.WeeksLeft = math.Max(minWeeksLeft, float64(in.Period.End.Sub(in.Now)-cycle)/float64(Week))
-	perDeal := r.WinRate
+	// perAccepted is what an accepted lead closes, in the quota's unit;
+	// perLead what a campaign lead does.
+	perAccepted := r.WinRate
 	if !dealQuota {
-		perDeal *= r.DealSize
+		perAccepted *= r.DealSize
 	}
-	if r.Remaining > 0 && perDeal > 0 {
-		r.Need = finite(r.Remaining / perDeal / r.WeeksLeft)
-	}
-	r.Demand = math.Min(r.Need, r.Capacity)
-	if s.Strategy == v1alpha1.FillCapacity {
-		r.Demand = r.Capacity
-	}
-	r.DemandKnown = true
-	if in.BookingsUnknown {
-		// Zero bookings would ask for the whole quota again, and last
-		// period's for nothing; neither is this period's. Hold what status
-		// showed (FillCapacity's demand needs no bookings).
-		booked, r.Booked, r.Remaining, r.Need = nil, 0, 0, 0
-		if in.HeldNeed != nil {
-			r.Need = nonNegative(finite(*in.HeldNeed))
-		}
-		r.DemandHeld = in.HeldDemand != nil
-		r.DemandKnown = r.DemandHeld || s.Strategy == v1alpha1.FillCapacity
-		switch {
-		case s.Strategy == v1alpha1.FillCapacity:
-		case r.DemandHeld:
-			r.Demand = nonNegative(finite(*in.HeldDemand))
-		default:
-			r.Demand = 0
-		}
-	}
+	perLead := perAccepted * r.AcceptedShare
 
 	var leads, qualified float64
 	var qualityKnown bool
@@ -213,12 +216,65 @@ func Evaluate(in TargetInput) Result {
 		r.Quality = &q
 	}
 
+	var acceptedPerWeek *float64
+	if r.SupplyKnown {
+		acceptedPerWeek = ptr.To(r.Supply * r.AcceptedShare)
+	}
+	onPlan := func(p Period, quota float64) float64 {
+		weeks := float64(p.Length()) / float64(Week)
+		if weeks <= 0 || perAccepted <= 0 {
+			return 0
+		}
+		return finite(quota / perAccepted / weeks)
+	}
+	h := planHorizon(in, loc, perAccepted, acceptedPerWeek, onPlan)
+	if h.Current {
+		h.Booked = r.Booked
+	}
+	r.Horizon = h
+	r.Remaining = nonNegative(finite(h.Quota - h.Booked - h.InFlight))
+	r.WeeksLeft = h.WeeksLeft
+	need, weeks := r.Remaining, h.WeeksLeft
+	if h.Also != nil {
+		need += h.AlsoQuota
+		weeks += float64(h.Also.Length()) / float64(Week)
+	}
+	if need > 0 && perLead > 0 && weeks > 0 {
+		r.Need = finite(need / perLead / weeks)
+	}
+	r.Demand = math.Min(r.Need, r.Capacity)
+	if s.Strategy == v1alpha1.FillCapacity {
+		r.Demand = r.Capacity
+	}
+	r.DemandKnown = true
+	if in.BookingsUnknown && h.Current {
+		// Zero bookings would ask for the whole quota again, and last
+		// period's for nothing; neither is this period's. Hold what status
+		// showed (FillCapacity's demand needs no bookings). A later planned
+		// period needs no bookings of this one.
+		r.Booked, r.Remaining, r.Need = 0, 0, 0
+		r.Horizon.Booked = 0
+		if in.HeldNeed != nil {
+			r.Need = nonNegative(finite(*in.HeldNeed))
+		}
+		r.DemandHeld = in.HeldDemand != nil
+		r.DemandKnown = r.DemandHeld || s.Strategy == v1alpha1.FillCapacity
+		switch {
+		case s.Strategy == v1alpha1.FillCapacity:
+		case r.DemandHeld:
+			r.Demand = nonNegative(finite(*in.HeldDemand))
+		default:
+			r.Demand = 0
+		}
+	}
+	if in.BookingsUnknown {
+		booked = nil
+	}
+
 	if booked != nil && quota > 0 {
 		a := finite(100 * r.Booked / quota)
 		r.AttainmentPercent = &a
-		length, elapsed := in.Period.Length(), in.Period.Elapsed(in.Now)
-		if length > 0 && float64(elapsed) >= minElapsedForPace*float64(length) {
-			p := finite(a * float64(length) / float64(elapsed))
+		if p, ok := projection(in, r, quota, perAccepted, perLead); ok {
 			r.ProjectedPercent = &p
 			risk := p < 100*(1-t)
 			r.QuotaAtRisk = &risk
@@ -235,21 +291,21 @@ func Evaluate(in TargetInput) Result {
 // judge classifies drift, most urgent first.
 func judge(in TargetInput, r Result, t float64) Verdict {
 	s := in.Spec
-	reps := effectiveReps(s.Capacity)
+	reps, can := canWork(in, r)
 	open := in.Observed.OpenLeads
 	switch {
 	case r.SupplyKnown && r.Supply > r.Capacity*(1+t):
 		return Verdict{v1alpha1.LeadOverflowReason, fmt.Sprintf(
-			"supply %s/wk is %s above what %s can work (%s/wk): scale down outreach or add capacity",
-			num(r.Supply), pctAbove(r.Supply, r.Capacity), repsText(reps), num(r.Capacity))}
-	case open != nil && *open > r.Capacity:
+			"supply %s/wk is %s above what %s can work (%s): scale down outreach or add capacity",
+			num(r.Supply), pctAbove(r.Supply, r.Capacity), reps, can)}
+	case open != nil && *open > r.AcceptedCapacity:
 		return Verdict{v1alpha1.LeadOverflowReason, fmt.Sprintf(
-			"%s leads wait unworked, more than a week of what %s can work (%s/wk): scale down outreach or add capacity",
-			num(*open), repsText(reps), num(r.Capacity))}
+			"%s leads wait unworked, more than a week of what %s can work (%s/wk accepted): scale down outreach or add capacity",
+			num(*open), reps, num(r.AcceptedCapacity))}
 	case r.Need > r.Capacity*(1+t):
 		return Verdict{v1alpha1.CapacityBelowQuotaNeedReason, fmt.Sprintf(
-			"the quota needs %s leads/wk but %s can work %s/wk: add reps or lower the quota",
-			num(r.Need), repsText(reps), num(r.Capacity))}
+			"the quota of %s needs %s leads/wk but %s can work %s: add reps or lower the quota",
+			horizonText(r.Horizon), num(r.Need), reps, can)}
 	}
 	if !r.SupplyKnown {
 		return Verdict{v1alpha1.AwaitingMetricsReason, "No campaign's leads have been observed yet"}
@@ -278,8 +334,27 @@ func judge(in TargetInput, r Result, t float64) Verdict {
 			num(*r.ObservedWinRate*100), num(planW*100))}
 	}
 	return Verdict{v1alpha1.BalancedReason, fmt.Sprintf(
-		"supply %s/wk is within %d%% of demand (%s/wk) and capacity (%s/wk)",
-		num(r.Supply), int(math.Round(t*100)), num(r.Demand), num(r.Capacity))}
+		"supply %s/wk is within %d%% of demand (%s/wk, for %s) and capacity (%s/wk)",
+		num(r.Supply), int(math.Round(t*100)), num(r.Demand), horizonText(r.Horizon), num(r.Capacity))}
+}
+
+// canWork names the reps and what they can work, in campaign leads, and
+// where that comes from when sales accepts only some of them.
+func canWork(in TargetInput, r Result) (reps, capacity string) {
+	reps = repsText(EffectiveReps(in.Spec.Capacity, in.Now, in.Location))
+	if r.AcceptedShare >= 1 {
+		return reps, num(r.Capacity) + "/wk"
+	}
+	return reps, fmt.Sprintf("%s/wk, %s accepted at %s%%",
+		num(r.Capacity), num(r.AcceptedCapacity), num(100*r.AcceptedShare))
+}
+
+// horizonText names the planned period, and the next when need spans both.
+func horizonText(h Horizon) string {
+	if h.Also != nil {
+		return h.Name + " and " + h.AlsoName
+	}
+	return h.Name
 }
 
 // lowQuality names the campaigns whose qualified share is below floor,
@@ -368,15 +443,38 @@ func Tolerance(d *v1alpha1.DriftSpec) float64 {
 	return float64(*d.TolerancePercent) / 100
 }
 
-// quotaOf is the quota's size and whether it counts deals.
-func quotaOf(q v1alpha1.QuotaSpec) (float64, bool) {
-	if q.Deals != nil {
-		return float64(*q.Deals), true
+// acceptedShare is plan.acceptedPercent as a fraction; 1 when unset.
+func acceptedShare(p v1alpha1.PlanSpec) float64 {
+	if p.AcceptedPercent == nil || *p.AcceptedPercent <= 0 {
+		return 1
 	}
-	if q.Revenue != nil {
-		return nonNegative(q.Revenue.AsApproximateFloat64()), false
+	return math.Min(1, float64(*p.AcceptedPercent)/100)
+}
+
+// projection is the share of the current period's quota, in percent, that
+// it will book: what is booked, what its pipeline will close before its
+// end, and what the observed supply will close in it. Without observed
+// supply it is the pace so far, once a tenth of the period has passed.
+func projection(in TargetInput, r Result, quota, perAccepted, perLead float64) (float64, bool) {
+	p := in.Period
+	if !r.SupplyKnown {
+		length, elapsed := p.Length(), p.Elapsed(in.Now)
+		if length <= 0 || float64(elapsed) < minElapsedForPace*float64(length) {
+			return 0, false
+		}
+		return finite(100 * r.Booked / quota * float64(length) / float64(elapsed)), true
 	}
-	return 0, false
+	cycle := salesCycle(in.Spec.Plan)
+	left := p.End.Sub(in.Now)
+	expected := r.Booked
+	if cycle > 0 {
+		// Pipeline leads of every age alike: those closing before the end.
+		expected += r.Horizon.PipelineLeads * clamp01(float64(left)/float64(cycle)) * perAccepted
+	}
+	if fresh := left - cycle; fresh > 0 {
+		expected += r.Supply * perLead * float64(fresh) / float64(Week)
+	}
+	return finite(100 * expected / quota), true
 }
 
 func winRate(p v1alpha1.PlanSpec, o TargetObserved) (float64, Basis, *float64) {

@@ -90,7 +90,7 @@ func TestDriftClasses(t *testing.T) {
 
 		{"need at capacity plus the tolerance is not beyond capacity", []func(*TargetInput){quota("1.728M"), supply(200)}, v1alpha1.BalancedReason, ""},
 		{"need just above capacity plus the tolerance is beyond capacity", []func(*TargetInput){quota("1.73M"), supply(200)}, v1alpha1.CapacityBelowQuotaNeedReason,
-			"the quota needs 240 leads/wk but 8 reps can work 200/wk: add reps or lower the quota"},
+			"the quota of 2026-Q2 needs 240 leads/wk but 8 reps can work 200/wk: add reps or lower the quota"},
 
 		{"quality at plan minus the tolerance is not low", []func(*TargetInput){qualified(0.32)}, v1alpha1.BalancedReason, ""},
 		{"quality just below plan minus the tolerance is low", []func(*TargetInput){qualified(0.319)}, v1alpha1.LeadQualityLowReason,
@@ -168,23 +168,59 @@ func TestNeed(t *testing.T) {
 			t.Errorf("need %v should exceed capacity", r.Need)
 		}
 	})
-	t.Run("the sales cycle shortens the weeks in which a lead can still close", func(t *testing.T) {
+	t.Run("a sales cycle counts the pipeline and spreads the rest over the weeks whose leads still close", func(t *testing.T) {
 		in := baseInput()
 		in.Spec.Plan.SalesCycleDays = ptr.To[int32](28)
 		r := Evaluate(in)
+		// Without a pipeline query, four weeks of the observed 83.3 leads
+		// are in flight, worth 1200 each.
 		expectNear(t, "weeks left", r.WeeksLeft, 2)
-		expectNear(t, "need", r.Need, 600000.0/1200/2)
+		expectNear(t, "in flight", r.Horizon.InFlight, 83.3*4*1200)
+		expectNear(t, "need", r.Need, (600000-83.3*4*1200)/1200/2)
+		if r.Horizon.Name != "2026-Q2" || r.Horizon.InFlightBasis != v1alpha1.SupplyEstimateBasis {
+			t.Errorf("planned %s from %s, want 2026-Q2 from the supply", r.Horizon.Name, r.Horizon.InFlightBasis)
+		}
 	})
-	t.Run("at the period's end the sales cycle leaves a day, not zero or less", func(t *testing.T) {
+	t.Run("a pipeline query replaces the estimate", func(t *testing.T) {
+		in := baseInput()
+		in.Spec.Plan.SalesCycleDays = ptr.To[int32](28)
+		in.Observed.PipelineLeads = ptr.To(250.0)
+		r := Evaluate(in)
+		expectNear(t, "in flight", r.Horizon.InFlight, 250*1200)
+		expectNear(t, "need", r.Need, (600000-250*1200)/1200/2)
+		if r.Horizon.InFlightBasis != v1alpha1.PipelineQueryBasis {
+			t.Errorf("basis %s, want PipelineQuery", r.Horizon.InFlightBasis)
+		}
+	})
+	t.Run("six days before the quarter ends a 30-day cycle plans for the next quarter, not a burst", func(t *testing.T) {
 		in := baseInput()
 		in.Spec.Plan.SalesCycleDays = ptr.To[int32](30)
 		in.Now = q2.End.Add(-6 * 24 * time.Hour)
 		r := Evaluate(in)
-		expectNear(t, "weeks left", r.WeeksLeft, 1.0/7)
-		expectNear(t, "need", r.Need, 600000.0/1200*7)
-		if r.Verdict.Reason != v1alpha1.CapacityBelowQuotaNeedReason {
-			t.Errorf("a quota that cannot close in time: got %s", r.Verdict.Reason)
+		// A lead made now closes on 24 July: Q3, whose leads are made from
+		// 1 June to 1 September. 24 of the 30 days of the pipeline close
+		// in Q3; 68 days of leads are left for it.
+		if r.Horizon.Name != "2026-Q3" || r.Horizon.Current {
+			t.Fatalf("planned %s, want 2026-Q3", r.Horizon.Name)
 		}
+		inFlight := 83.3 * 30.0 / 7 * 24 / 30 * 1200
+		expectNear(t, "in flight", r.Horizon.InFlight, inFlight)
+		expectNear(t, "weeks left", r.WeeksLeft, 68.0/7)
+		expectNear(t, "need", r.Need, (1.2e6-inFlight)/1200/(68.0/7))
+		if r.Verdict.Reason != v1alpha1.BalancedReason {
+			t.Errorf("got %s (%s), want Balanced", r.Verdict.Reason, r.Verdict.Message)
+		}
+	})
+	t.Run("with less than a week of leads left for the planned period need spans the next one too", func(t *testing.T) {
+		in := baseInput()
+		in.Observed.ClosedWonRevenue = ptr.To(1.1e6)
+		in.Now = q2.End.Add(-3 * 24 * time.Hour)
+		r := Evaluate(in)
+		if r.Horizon.Also == nil || r.Horizon.AlsoName != "2026-Q3" {
+			t.Fatalf("also plans %q, want 2026-Q3", r.Horizon.AlsoName)
+		}
+		q3Weeks := 92.0 / 7
+		expectNear(t, "need", r.Need, (100000+1.2e6)/1200/(3.0/7+q3Weeks))
 	})
 	t.Run("a deal-count quota needs remaining deals over the win rate", func(t *testing.T) {
 		in := baseInput()
@@ -225,23 +261,94 @@ func TestObservedReplacesPlanOnlyWithEnoughData(t *testing.T) {
 
 func TestQuotaAtRisk(t *testing.T) {
 	for _, c := range []struct {
-		name   string
-		booked float64
-		now    time.Time
-		risk   *bool
+		name     string
+		booked   float64
+		now      time.Time
+		noSupply bool
+		risk     *bool
 	}{
-		{"half booked seven weeks into thirteen is on pace", 600000, weekSev, ptr.To(false)},
-		{"a quarter booked seven weeks in is at risk", 300000, weekSev, ptr.To(true)},
-		{"the first days of a period are not projected", 10000, q2.Start.Add(5 * 24 * time.Hour), nil},
+		{"half booked seven weeks into thirteen is on pace", 600000, weekSev, false, ptr.To(false)},
+		{"a quarter booked seven weeks in is at risk", 300000, weekSev, false, ptr.To(true)},
+		{"the first days of a period are projected from the supply", 10000, q2.Start.Add(5 * 24 * time.Hour), false, ptr.To(false)},
+		{"without supply the first days of a period are not projected", 10000, q2.Start.Add(5 * 24 * time.Hour), true, nil},
+		{"without supply a quarter booked seven weeks in is behind its pace", 300000, weekSev, true, ptr.To(true)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			in := baseInput()
 			in.Now, in.Observed.ClosedWonRevenue = c.now, &c.booked
+			if c.noSupply {
+				in.Campaigns[0].Leads = nil
+			}
 			r := Evaluate(in)
 			if (r.QuotaAtRisk == nil) != (c.risk == nil) || (c.risk != nil && *r.QuotaAtRisk != *c.risk) {
 				t.Errorf("got %v (projected %v), want %v", ptrString(r.QuotaAtRisk), ptrString(r.ProjectedPercent), ptrString(c.risk))
 			}
 		})
+	}
+}
+
+func TestProjectionCountsThePipeline(t *testing.T) {
+	// 30-day cycle, seven weeks in: 400k booked, 300 accepted leads in the
+	// pipeline (all close within the quarter's six weeks), and 83.3 leads a
+	// week of supply whose leads made in the next 2 weeks − 2 days close in
+	// time.
+	in := baseInput()
+	in.Spec.Plan.SalesCycleDays = ptr.To[int32](30)
+	in.Observed.ClosedWonRevenue = ptr.To(400000.0)
+	in.Observed.PipelineLeads = ptr.To(300.0)
+	r := Evaluate(in)
+	fresh := (42.0 - 30) / 7
+	expectNear(t, "projected", *r.ProjectedPercent, 100*(400000+300*1200+83.3*1200*fresh)/1.2e6)
+}
+
+func TestOneUnit(t *testing.T) {
+	// Sales accepts 60% of leads; the win rate counts accepted leads. Every
+	// rate is then in campaign leads: need asks for 1/0.6 as many, and the
+	// 200 accepted leads sales works are 333 campaign leads.
+	in := baseInput()
+	in.Spec.Plan.AcceptedPercent = ptr.To[int32](60)
+	r := Evaluate(in)
+	expectNear(t, "need", r.Need, 600000.0/1200/6/0.6)
+	expectNear(t, "capacity", r.Capacity, 200/0.6)
+	expectNear(t, "accepted capacity", r.AcceptedCapacity, 200)
+	if r.Verdict.Reason != v1alpha1.LeadShortfallReason {
+		t.Errorf("83 campaign leads against a need of 139: got %s, want LeadShortfall", r.Verdict.Reason)
+	}
+	supply(600000.0 / 1200 / 6 / 0.6)(&in)
+	if r := Evaluate(in); r.Verdict.Reason != v1alpha1.BalancedReason {
+		t.Errorf("supply at need: got %s (%s)", r.Verdict.Reason, r.Verdict.Message)
+	}
+	openLeads(201)(&in)
+	if r := Evaluate(in); r.Verdict.Reason != v1alpha1.LeadOverflowReason {
+		t.Errorf("a backlog of more than a week of accepted capacity: got %s", r.Verdict.Reason)
+	}
+}
+
+func TestQuotaSchedule(t *testing.T) {
+	q := v1alpha1.QuotaSpec{Revenue: ptr.To(resource.MustParse("1.2M")), Schedule: []v1alpha1.ScheduledQuota{
+		{From: "2027-01-01", Revenue: ptr.To(resource.MustParse("1.5M"))},
+		{From: "2026-07-01", Revenue: ptr.To(resource.MustParse("1.3M"))},
+	}}
+	for _, c := range []struct {
+		start time.Time
+		want  float64
+	}{
+		{q2.Start, 1.2e6},
+		{time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC), 1.3e6},
+		{time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), 1.3e6},
+		{time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), 1.5e6},
+	} {
+		if got, _ := QuotaFor(q, c.start, time.UTC); got != c.want {
+			t.Errorf("the period from %s: got %v, want %v", c.start.Format(time.DateOnly), got, c.want)
+		}
+	}
+	// Next quarter's raised quota is what need plans for once leads close in it.
+	in := baseInput()
+	in.Spec.Quota = q
+	in.Spec.Plan.SalesCycleDays = ptr.To[int32](30)
+	in.Now = q2.End.Add(-6 * 24 * time.Hour)
+	if r := Evaluate(in); r.Horizon.Quota != 1.3e6 {
+		t.Errorf("planned %s with quota %v, want 1.3M", r.Horizon.Name, r.Horizon.Quota)
 	}
 }
 

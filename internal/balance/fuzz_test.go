@@ -33,20 +33,23 @@ import (
 // exceed demand, and that it never panics.
 func FuzzEvaluate(f *testing.F) {
 	f.Add(int32(8), int64(25000), int64(1200000000), false, int32(40), int64(4000), int64(30000000), int32(30), int32(20), false,
-		600000.0, 100.0, 4.0, 50.0, 83.3, 33.3, 300.0, int32(1), int64(49*24))
+		600000.0, 100.0, 4.0, 50.0, 83.3, 33.3, 300.0, int32(1), int64(49*24), 250.0, int32(60), int32(90))
 	f.Add(int32(0), int64(1), int64(1), true, int32(1), int64(1), int64(1), int32(365), int32(0), true,
-		math.NaN(), math.Inf(1), math.Inf(-1), -5.0, math.NaN(), math.Inf(1), -1.0, int32(0), int64(-1000))
+		math.NaN(), math.Inf(1), math.Inf(-1), -5.0, math.NaN(), math.Inf(1), -1.0, int32(0), int64(-1000), math.NaN(), int32(1), int32(0))
 	f.Fuzz(func(t *testing.T, reps int32, perRepMilli, revenueMilli int64, dealQuota bool, deals int32, winMilli, dealMilli int64,
 		cycleDays, tolerance int32, fill bool,
-		booked, accepted, won, open, leads, qualified, maxLeads float64, weight int32, hoursIn int64) {
+		booked, accepted, won, open, leads, qualified, maxLeads float64, weight int32, hoursIn int64,
+		pipeline float64, acceptedPct, rampDays int32) {
 		spec := v1alpha1.SalesTargetSpec{
 			Period:   v1alpha1.PeriodSpec{Cadence: v1alpha1.Quarterly},
-			Capacity: v1alpha1.CapacitySpec{Reps: reps, LeadsPerRepPerWeek: *resource.NewMilliQuantity(perRepMilli, resource.DecimalSI)},
+			Capacity: v1alpha1.CapacitySpec{Reps: reps, LeadsPerRepPerWeek: *resource.NewMilliQuantity(perRepMilli, resource.DecimalSI),
+				Ramping: []v1alpha1.RampingReps{{Count: 2, StartDate: "2026-05-01", RampDays: &rampDays}}},
 			Plan: v1alpha1.PlanSpec{
 				AverageDealSize:  resource.NewMilliQuantity(dealMilli, resource.DecimalSI),
 				LeadToWinPercent: *resource.NewMilliQuantity(winMilli, resource.DecimalSI),
 				QualifiedPercent: ptr.To[int32](40),
 				SalesCycleDays:   &cycleDays,
+				AcceptedPercent:  &acceptedPct,
 			},
 			Drift: &v1alpha1.DriftSpec{TolerancePercent: &tolerance},
 		}
@@ -64,6 +67,7 @@ func FuzzEvaluate(f *testing.F) {
 			Now:    q2.Start.Add(time.Duration(hoursIn%100000) * time.Hour),
 			Observed: TargetObserved{
 				ClosedWonRevenue: &booked, ClosedWonDeals: &won, OpenLeads: &open, AcceptedLeads: &accepted,
+				PipelineLeads: &pipeline,
 			},
 			Campaigns: []CampaignInput{
 				{Name: "a", Weight: weight, Leads: &leads, QualifiedLeads: &qualified, MaxLeads: maxLeads},
@@ -74,6 +78,7 @@ func FuzzEvaluate(f *testing.F) {
 		for name, v := range map[string]float64{
 			"capacity": r.Capacity, "booked": r.Booked, "remaining": r.Remaining, "weeks left": r.WeeksLeft,
 			"need": r.Need, "demand": r.Demand, "supply": r.Supply, "win rate": r.WinRate, "deal size": r.DealSize,
+			"in flight": r.Horizon.InFlight, "pipeline": r.Horizon.PipelineLeads, "accepted capacity": r.AcceptedCapacity,
 		} {
 			if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
 				t.Fatalf("%s is %v", name, v)

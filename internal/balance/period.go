@@ -72,3 +72,29 @@ func CurrentPeriod(cadence v1alpha1.Cadence, loc *time.Location, now time.Time) 
 	}
 	return Period{Start: start, End: end}
 }
+
+// PeriodName names a period of the cadence as a person reads it, in loc:
+// 2027-Q1, 2027-01, or the ISO week 2027-W01.
+func PeriodName(cadence v1alpha1.Cadence, p Period, loc *time.Location) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	t := p.Start.In(loc)
+	switch cadence {
+	case v1alpha1.Weekly:
+		y, w := t.ISOWeek()
+		return fmt.Sprintf("%d-W%02d", y, w)
+	case v1alpha1.Monthly:
+		return t.Format("2006-01")
+	default:
+		return fmt.Sprintf("%d-Q%d", t.Year(), (int(t.Month())-1)/3+1)
+	}
+}
+
+// NextPeriod is the period that follows p.
+func NextPeriod(cadence v1alpha1.Cadence, loc *time.Location, p Period) Period {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return CurrentPeriod(cadence, loc, p.End)
+}
