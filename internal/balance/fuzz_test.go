@@ -41,7 +41,7 @@ func FuzzEvaluate(f *testing.F) {
 		booked, accepted, won, open, leads, qualified, maxLeads float64, weight int32, hoursIn int64,
 		pipeline float64, acceptedPct, rampDays int32) {
 		spec := v1alpha1.SalesTargetSpec{
-			Period:   v1alpha1.PeriodSpec{Cadence: v1alpha1.Quarterly},
+			Period: v1alpha1.PeriodSpec{Cadence: v1alpha1.Quarterly},
 			Capacity: v1alpha1.CapacitySpec{Reps: reps, LeadsPerRepPerWeek: *resource.NewMilliQuantity(perRepMilli, resource.DecimalSI),
 				Ramping: []v1alpha1.RampingReps{{Count: 2, StartDate: "2026-05-01", RampDays: &rampDays}}},
 			Plan: v1alpha1.PlanSpec{
