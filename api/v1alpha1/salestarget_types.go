@@ -126,7 +126,7 @@ type QuotaSpec struct {
 	// entry wins); earlier periods have revenue or deals above. truce plans
 	// for the period a lead made now closes in, so next period's quota is
 	// read here before that period begins.
-	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:MaxItems=6
 	// +listType=map
 	// +listMapKey=from
 	// +optional

@@ -162,6 +162,25 @@ func TestThePolicyRefusesWhatTheAuthorCouldNotDo(t *testing.T) {
 		}), "spec.outreach.jobTemplate")
 	})
 
+	t.Run("a tenant may not change the queries sent with another's Secret", func(t *testing.T) {
+		g := NewWithT(t)
+		refused(g, updateCampaign(tenant, ns, "with-secret", func(c *v1alpha1.Campaign) {
+			c.Spec.Metrics.Leads = "{.secrets}"
+		}), "spec.metrics.source.http.auth.bearerToken")
+		refused(g, updateSalesTarget(tenant, ns, "with-secret", func(st *v1alpha1.SalesTarget) {
+			st.Spec.Metrics.PipelineLeads = "{.other.team.pipeline}"
+		}), "spec.metrics.source.http.auth.bearerToken")
+		// The Secret's reader may add the pipeline query.
+		g.Expect(updateSalesTarget(operator, ns, "with-secret", func(st *v1alpha1.SalesTarget) {
+			st.Spec.Metrics.PipelineLeads = "{.pipeline}"
+		})).To(Succeed())
+		// Planning fields that send nothing anywhere stay open to the tenant.
+		g.Expect(updateSalesTarget(tenant, ns, "with-secret", func(st *v1alpha1.SalesTarget) {
+			st.Spec.Plan.AcceptedPercent = ptr.To[int32](60)
+			st.Spec.Plan.SalesCycleDays = ptr.To[int32](45)
+		})).To(Succeed())
+	})
+
 	t.Run("the controller's status writes pass", func(t *testing.T) {
 		// The manager, as its service account, writes every campaign's
 		// status, including those whose guarded fields it may not set.
@@ -264,5 +283,18 @@ func updateCampaign(cl client.Client, ns, name string, change func(*v1alpha1.Cam
 		}
 		change(c)
 		return cl.Update(ctx, c)
+	})
+}
+
+// updateSalesTarget changes a SalesTarget as cl, reading it afresh when the
+// controller's status writes got in between.
+func updateSalesTarget(cl client.Client, ns, name string, change func(*v1alpha1.SalesTarget)) error {
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		st := &v1alpha1.SalesTarget{}
+		if err := cl.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, st); err != nil {
+			return err
+		}
+		change(st)
+		return cl.Update(ctx, st)
 	})
 }
