@@ -199,10 +199,14 @@ func printMarkdown(w io.Writer, rows [][]string) {
 
 // footer says how the table was made and what its abbreviations mean.
 func footer(o options) string {
-	return fmt.Sprintf("Seed %d. Noise: lognormal, mean 1, σ %.2f, drawn each day for each campaign's leads and for the win rate of the leads worked that day. "+
+	noise := "none"
+	if o.noise > 0 {
+		noise = fmt.Sprintf("lognormal, mean 1, σ %.2f, drawn each day for each campaign's leads and for the win rate of the leads worked that day", o.noise)
+	}
+	return fmt.Sprintf("Seed %d. Noise: %s. "+
 		"Marketing makes an allocation %d days after truce decides it. Teams start on 2027-01-01 (weekly ones on Monday 2027-01-04) in steady state; "+
 		"reasons, asks and outreach are counted over the first %d days; attainment and leads over the year of periods whose leads are all bought in the run. "+
 		"Oracle: the perfect plan under the same noise. Bal = Balanced, Overflow = LeadOverflow, CapNeed = CapacityBelowQuotaNeed, Quality = LeadQualityLow, "+
 		"Shortfall = LeadShortfall, Conv = ConversionLow, Awaiting = AwaitingMetrics.",
-		o.seed, o.noise, o.lag, o.days)
+		o.seed, noise, o.lag, o.days)
 }
