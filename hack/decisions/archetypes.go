@@ -37,10 +37,11 @@ import (
 //     accepted60 sets to 60. Until then the spec cannot say it and the
 //     model plans as if every raw lead were accepted.
 //  2. capacity.ramping[].startDate (string "YYYY-MM-DD") and rampDays
-//     (int32), with productivityPercent optional as the starting
+//     (int32), with productivityPercent optional (*int32) as the starting
 //     productivity: declare them in team.spec from team.ramp, which
-//     rampingReps sets (two reps from 2026-12-10 over 90 days). Until then
-//     the spec says a fixed 25% (right at the start, stale later).
+//     rampingReps sets (two reps from 2026-12-10 over 90 days), and leave
+//     productivityPercent unset. Until then the spec says a fixed 25%
+//     (right at the start, stale later).
 //  3. spec.metrics.pipelineLeads, read into TargetObserved.PipelineLeads
 //     (*float64, accepted leads worked or waiting but not yet closed):
 //     declare the query in team.spec and pass world.pipelineLeads in
@@ -126,11 +127,12 @@ func (t team) spec() v1alpha1.SalesTargetSpec {
 	}
 	if r := t.ramp; r != nil {
 		s.Capacity.Ramping = []v1alpha1.RampingReps{{
-			Count:               int32(r.count),
+			Count: int32(r.count),
+			// TODO(coming) 2: replace ProductivityPercent with
+			// StartDate: r.start.Format(time.DateOnly) and
+			// RampDays: ptr.To(int32(r.days)); productivityPercent, then an
+			// optional *int32, stays unset (the simulated ramp starts at 0).
 			ProductivityPercent: r.declaredPercent,
-			// TODO(coming) 2: StartDate: r.start.Format(time.DateOnly),
-			// RampDays: ptr.To(int32(r.days)), and drop ProductivityPercent
-			// (the ramp starts at 0).
 		}}
 	}
 	return s

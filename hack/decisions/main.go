@@ -97,7 +97,7 @@ func ids(all []archetype) string {
 // printDetail writes a run's days as CSV: what truce showed and the truth.
 func printDetail(w io.Writer, r *run) error {
 	cw := csv.NewWriter(w)
-	head := []string{"day", "date", "truth", "reason", "need", "demand", "capacity", "asked", "true_need",
+	head := []string{"day", "date", "truth", "reason", "need", "demand", "capacity", "win_rate", "asked", "true_need",
 		"supply", "qualified", "open", "pipeline", "made", "accepted", "worked", "won_revenue"}
 	for _, c := range r.a.team.campaigns {
 		head = append(head, "alloc_"+c.name)
@@ -113,7 +113,7 @@ func printDetail(w io.Writer, r *run) error {
 			made += r.w.raw[k][i]
 		}
 		rec := []string{strconv.Itoa(d), r.w.date(d).Format("2006-01-02"), r.a.truthOn(d), dec.reason,
-			f(dec.need), f(dec.demand), f(dec.capacity), f(dec.allocated()), f(dec.needTrue),
+			f(dec.need), f(dec.demand), f(dec.capacity), strconv.FormatFloat(100*dec.winRate, 'f', 2, 64), f(dec.allocated()), f(dec.needTrue),
 			f(dec.supply), f(dec.qualifiedSupply), f(dec.open), f(dec.pipeline),
 			f(made), f(r.w.accepted[i]), f(r.w.worked[i]), f(r.w.wonRevenue[i])}
 		for _, a := range dec.alloc {

@@ -50,6 +50,7 @@ type decision struct {
 	supply, qualifiedSupply  float64 // the trailing week's leads truce read
 	alloc                    []float64
 	open, pipeline, needTrue float64 // needTrue: world.needPerDay × 7 of the day it buys
+	winRate                  float64 // the win rate truce used for need
 }
 
 // allocated is Σ of the day's allocations.
@@ -159,7 +160,7 @@ func (r *run) decide(d int) decision {
 	}
 	res := balance.Evaluate(input(w, d))
 	dec.reason = res.Verdict.Reason
-	dec.need, dec.demand, dec.capacity = res.Need, res.Demand, res.Capacity
+	dec.need, dec.demand, dec.capacity, dec.winRate = res.Need, res.Demand, res.Capacity, res.WinRate
 	dec.alloc = make([]float64, len(r.a.team.campaigns))
 	for k, camp := range r.a.team.campaigns {
 		for _, al := range res.Allocations {

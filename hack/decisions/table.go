@@ -206,7 +206,7 @@ func footer(o options) string {
 	return fmt.Sprintf("Seed %d. Noise: %s. "+
 		"Marketing makes an allocation %d days after truce decides it. Teams start on 2027-01-01 (weekly ones on Monday 2027-01-04) in steady state; "+
 		"reasons, asks and outreach are counted over the first %d days; attainment and leads over the year of periods whose leads are all bought in the run. "+
-		"Oracle: the perfect plan under the same noise. Bal = Balanced, Overflow = LeadOverflow, CapNeed = CapacityBelowQuotaNeed, Quality = LeadQualityLow, "+
+		"Oracle: attainment when marketing follows the perfect open-loop plan (the true rates and shocks, but neither the noise nor the surge) under the same noise. Bal = Balanced, Overflow = LeadOverflow, CapNeed = CapacityBelowQuotaNeed, Quality = LeadQualityLow, "+
 		"Shortfall = LeadShortfall, Conv = ConversionLow, Awaiting = AwaitingMetrics.",
 		o.seed, noise, o.lag, o.days)
 }
