@@ -108,6 +108,10 @@ bench: manifests generate envtest ## Measure truce on a fleet on the test contro
 	go build -o $(LOCALBIN)/bench ./hack/bench
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" $(LOCALBIN)/bench --truce $(LOCALBIN)/truce $(ARGS)
 
+.PHONY: bench-decisions
+bench-decisions: ## Run the model in a closed loop over a year of archetypal sales teams; print attainment, leads bought against needed and days of wrong blame (flags in ARGS, such as ARGS="-markdown").
+	go run ./hack/decisions $(ARGS)
+
 ##@ Demo
 
 .PHONY: demo

@@ -1,0 +1,379 @@
+/*
+Copyright 2026 The truce Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package main
+
+import (
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/utils/ptr"
+
+	"github.com/truce-dev/truce/api/v1alpha1"
+)
+
+// Every archetype is here: what each team declares (its SalesTargetSpec),
+// what is really true of it, and the shocks that change the truth. To run
+// the benchmark on a model with new API fields, change this file only.
+//
+// TODO(coming): the fields a later API change adds, and where each plugs in
+// (search for "TODO(coming)"):
+//
+//  1. plan.acceptedPercent (int32, percent of raw leads sales accepts):
+//     declare it in team.spec from team.acceptedPercent, which
+//     accepted60 sets to 60. Until then the spec cannot say it and the
+//     model plans as if every raw lead were accepted.
+//  2. capacity.ramping[].startDate (string "YYYY-MM-DD") and rampDays
+//     (int32), with productivityPercent optional (*int32) as the starting
+//     productivity: declare them in team.spec from team.ramp, which
+//     rampingReps sets (two reps from 2026-12-10 over 90 days), and leave
+//     productivityPercent unset. Until then the spec says a fixed 25%
+//     (right at the start, stale later).
+//  3. spec.metrics.pipelineLeads, read into TargetObserved.PipelineLeads
+//     (*float64, accepted leads worked or waiting but not yet closed):
+//     declare the query in team.spec and pass world.pipelineLeads in
+//     world.input (planners.go). The simulator already computes it and
+//     -detail prints it.
+
+// start is the first day of the simulated year. A team starts on the
+// first period start at or after it: 2027-01-01 for monthly and quarterly
+// teams, Monday 2027-01-04 for weekly ones.
+var start = time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// shockDay is the day, counted from a team's start, on which off-plan
+// archetypes change.
+const shockDay = 100
+
+// campaign is one of a team's campaigns.
+type campaign struct {
+	name   string
+	weight int32
+	// reach is what the campaign can make at its max parallelism, leads/wk.
+	reach float64
+}
+
+// ramp is a group of new reps ramping linearly from 0 to full
+// productivity.
+type ramp struct {
+	count int
+	start time.Time
+	days  int
+	// declaredPercent is what today's spec can say: a fixed productivity.
+	declaredPercent int32
+}
+
+// productivity is the group's share of full productivity on date t.
+func (r ramp) productivity(t time.Time) float64 {
+	f := t.Sub(r.start).Hours() / 24 / float64(r.days)
+	return min(max(f, 0), 1)
+}
+
+// team is what a sales team declares in its SalesTarget.
+type team struct {
+	cadence     v1alpha1.Cadence
+	quota       float64 // revenue per period
+	reps        int32
+	leadsPerRep float64 // leads a productive rep works a week
+	dealSize    float64
+	winPercent  float64 // planned lead-to-win
+	qualified   int32   // planned qualified percent
+	cycleDays   int32
+	campaigns   []campaign
+	ramp        *ramp
+	// acceptedPercent is the planned share of raw leads sales accepts;
+	// 0 when the plan does not say (today's API cannot).
+	acceptedPercent int32
+}
+
+// spec is the SalesTargetSpec the team declares.
+func (t team) spec() v1alpha1.SalesTargetSpec {
+	name := `team="bench"`
+	s := v1alpha1.SalesTargetSpec{
+		Period: v1alpha1.PeriodSpec{Cadence: t.cadence, TimeZone: "UTC"},
+		Quota:  v1alpha1.QuotaSpec{Revenue: resource.NewQuantity(int64(t.quota), resource.DecimalSI)},
+		Capacity: v1alpha1.CapacitySpec{
+			Reps:               t.reps,
+			LeadsPerRepPerWeek: *resource.NewQuantity(int64(t.leadsPerRep), resource.DecimalSI),
+		},
+		Plan: v1alpha1.PlanSpec{
+			AverageDealSize:  resource.NewQuantity(int64(t.dealSize), resource.DecimalSI),
+			LeadToWinPercent: *resource.NewMilliQuantity(int64(t.winPercent*1000), resource.DecimalSI),
+			QualifiedPercent: ptr.To(t.qualified),
+			SalesCycleDays:   ptr.To(t.cycleDays),
+			// TODO(coming) 1: AcceptedPercent: acceptedPercent(t),
+		},
+		Strategy: v1alpha1.MeetQuota,
+		Metrics: &v1alpha1.SalesTargetMetrics{
+			ClosedWonRevenue: v1alpha1.Query("sum(increase(crm_won_revenue_total{" + name + "}[$period]))"),
+			ClosedWonDeals:   v1alpha1.Query("sum(increase(crm_won_deals_total{" + name + "}[$period]))"),
+			OpenLeads:        v1alpha1.Query("sum(crm_open_leads{" + name + "})"),
+			AcceptedLeads:    v1alpha1.Query("sum(increase(crm_leads_accepted_total{" + name + "}[$period]))"),
+			// TODO(coming) 3: PipelineLeads: v1alpha1.Query("sum(crm_pipeline_leads{" + name + "})"),
+		},
+		Drift: &v1alpha1.DriftSpec{TolerancePercent: ptr.To[int32](20), StabilizationWindowSeconds: ptr.To[int32](900)},
+	}
+	if r := t.ramp; r != nil {
+		s.Capacity.Ramping = []v1alpha1.RampingReps{{
+			Count: int32(r.count),
+			// TODO(coming) 2: replace ProductivityPercent with
+			// StartDate: r.start.Format(time.DateOnly) and
+			// RampDays: ptr.To(int32(r.days)); productivityPercent, then an
+			// optional *int32, stays unset (the simulated ramp starts at 0).
+			ProductivityPercent: r.declaredPercent,
+		}}
+	}
+	return s
+}
+
+// TODO(coming) 1: uncomment with plan.acceptedPercent.
+// func acceptedPercent(t team) *int32 {
+// 	if t.acceptedPercent == 0 {
+// 		return nil
+// 	}
+// 	return ptr.To(t.acceptedPercent)
+// }
+
+// conditions are a team's true rates on one day.
+type conditions struct {
+	reps        float64 // fully productive reps, ramping ones at their share
+	leadsPerRep float64 // leads a productive rep works a week
+	qualified   float64 // share of raw leads that qualify
+	accepted    float64 // share of raw leads sales accepts
+	win         float64 // share of worked leads won
+	dealSize    float64
+	// surge multiplies a campaign's production (by index); nil is none.
+	surge []float64
+}
+
+// capacityPerDay is the leads sales can work in a day.
+func (c conditions) capacityPerDay() float64 { return c.reps * c.leadsPerRep / 7 }
+
+// observability says when the CRM can first show a shock.
+type observability int
+
+const (
+	// seenNextDay: what happened on the shock day is in the CRM the next
+	// morning.
+	seenNextDay observability = iota
+	// seenSameDay: the spec changed the same morning.
+	seenSameDay
+	// seenAfterCycle: the first leads worked under the shock close a
+	// cycle later, and are in the CRM the morning after.
+	seenAfterCycle
+	// seenInQualityWindow: the first morning the qualified share of the
+	// trailing seven days' leads, as truce reads it, is below plan by more
+	// than the tolerance (the $window is a week, so one bad day cannot
+	// show).
+	seenInQualityWindow
+)
+
+// shock changes the truth, and perhaps the spec, from a day on.
+type shock struct {
+	from int // day from the team's start
+	// until is the first day the shock no longer holds; 0 is never.
+	until   int
+	truth   func(*conditions)
+	declare func(*v1alpha1.SalesTargetSpec)
+	// reason is the drift class that truly holds while the shock lasts;
+	// empty is Balanced.
+	reason  string
+	observe observability
+}
+
+func (s shock) active(day int) bool {
+	return day >= s.from && (s.until == 0 || day < s.until)
+}
+
+// archetype is a team, what is true of it, and what happens to it.
+type archetype struct {
+	id, name string
+	offPlan  bool
+	team     team
+	// truth is the team's true rates before any shock.
+	truth  conditions
+	shocks []shock
+}
+
+// conditions are the archetype's true rates on day.
+func (a *archetype) conditions(day int, date time.Time) conditions {
+	c := a.truth
+	if r := a.team.ramp; r != nil {
+		c.reps += float64(r.count) * r.productivity(date)
+	}
+	for _, s := range a.shocks {
+		if s.active(day) && s.truth != nil {
+			s.truth(&c)
+		}
+	}
+	return c
+}
+
+// spec is what the team declares on day.
+func (a *archetype) spec(day int) v1alpha1.SalesTargetSpec {
+	s := a.team.spec()
+	for _, sh := range a.shocks {
+		if sh.active(day) && sh.declare != nil {
+			sh.declare(&s)
+		}
+	}
+	return s
+}
+
+// truthOn is the drift class that truly holds on day. A drop in
+// conversion is held true only from the morning after the first lead
+// worked under it could have closed (shock + cycle + 1): before, no data
+// can show it, and a model that shows it anyway is guessing.
+func (a *archetype) truthOn(day int) string {
+	for _, s := range a.shocks {
+		if !s.active(day) || s.reason == "" {
+			continue
+		}
+		if s.observe == seenAfterCycle && day < s.from+a.cycle()+1 {
+			continue
+		}
+		return s.reason
+	}
+	return v1alpha1.BalancedReason
+}
+
+// cycle is the true sales cycle in days; teams declare it as it is.
+func (a *archetype) cycle() int { return int(a.team.cycleDays) }
+
+// baseTeam is 8 reps working 25 leads a week each (200/wk), a quarterly
+// quota of 1.2M in deals of 30k won from 4% of leads: 1,000 leads a
+// quarter, about 77 a week. Its two campaigns can reach far more.
+func baseTeam() team {
+	return team{
+		cadence: v1alpha1.Quarterly, quota: 1_200_000,
+		reps: 8, leadsPerRep: 25,
+		dealSize: 30_000, winPercent: 4, qualified: 40, cycleDays: 30,
+		campaigns: []campaign{
+			{name: "spring-webinar", weight: 2, reach: 250},
+			{name: "sdr-outbound", weight: 1, reach: 150},
+		},
+	}
+}
+
+// planTruth is a team's plan, taken as true: every raw lead accepted.
+func planTruth(t team) conditions {
+	return conditions{
+		reps: float64(t.reps), leadsPerRep: t.leadsPerRep,
+		qualified: float64(t.qualified) / 100, accepted: 1,
+		win: t.winPercent / 100, dealSize: t.dealSize,
+	}
+}
+
+func onPlan(id, name string, t team) archetype {
+	return archetype{id: id, name: name, team: t, truth: planTruth(t)}
+}
+
+func quarterly(cycle int32) team {
+	t := baseTeam()
+	t.cycleDays = cycle
+	return t
+}
+
+// monthly is the base team on a monthly quota of 400k with a 45-day cycle.
+func monthly() team {
+	t := baseTeam()
+	t.cadence, t.quota, t.cycleDays = v1alpha1.Monthly, 400_000, 45
+	return t
+}
+
+// weekly is the base team on a thirteenth of its quarterly quota each week,
+// closing what it works the same day.
+func weekly() team {
+	t := baseTeam()
+	t.cadence, t.quota, t.cycleDays = v1alpha1.Weekly, 92_308, 0
+	return t
+}
+
+// winsEarly wins 6% of its leads against a plan of 4%: on plan's volume it
+// would meet its quota two thirds into the period.
+func winsEarly() archetype {
+	a := onPlan("wins-6pct", "quarterly 30 d, wins 6% (plan 4%)", baseTeam())
+	a.truth.win = 0.06
+	return a
+}
+
+// rampingReps adds two new reps who started on 2026-12-10 and ramp
+// linearly to full productivity over 90 days; the spec says 25%, which is
+// right on the first day of the run and stale from then on.
+func rampingReps() archetype {
+	t := baseTeam()
+	t.ramp = &ramp{count: 2, start: time.Date(2026, 12, 10, 0, 0, 0, 0, time.UTC), days: 90, declaredPercent: 25}
+	return onPlan("ramping", "quarterly 30 d, 2 reps ramping", t)
+}
+
+// accepted60 is a funnel in which sales accepts 60% of raw leads, and wins
+// 4% of those it accepts.
+func accepted60() archetype {
+	t := baseTeam()
+	t.acceptedPercent = 60
+	a := onPlan("accepted-60pct", "quarterly 30 d, 60% accepted", t)
+	a.truth.accepted = 0.6
+	return a
+}
+
+func offPlan(id, name string, s shock) archetype {
+	a := onPlan(id, name, baseTeam())
+	a.offPlan = true
+	a.shocks = []shock{s}
+	return a
+}
+
+// archetypes are the teams the benchmark runs, on plan first.
+func archetypes() []archetype {
+	return []archetype{
+		onPlan("quarterly-30d", "quarterly, 30-day cycle", quarterly(30)),
+		onPlan("quarterly-60d", "quarterly, 60-day cycle", quarterly(60)),
+		onPlan("quarterly-120d", "quarterly, 120-day cycle", quarterly(120)),
+		onPlan("monthly-45d", "monthly 400k, 45-day cycle", monthly()),
+		onPlan("weekly", "weekly 92k, no cycle", weekly()),
+		winsEarly(),
+		rampingReps(),
+		accepted60(),
+		offPlan("conversion", "conversion 4% → 2.5% on day 100", shock{
+			from:    shockDay,
+			truth:   func(c *conditions) { c.win = 0.025 },
+			reason:  v1alpha1.ConversionLowReason,
+			observe: seenAfterCycle,
+		}),
+		offPlan("quality", "quality 40% → 20% on day 100", shock{
+			from: shockDay,
+			// Sales accepts in proportion to what qualifies, so half as
+			// many; those it accepts still win 4%.
+			truth:   func(c *conditions) { c.qualified, c.accepted = 0.2, c.accepted/2 },
+			reason:  v1alpha1.LeadQualityLowReason,
+			observe: seenInQualityWindow,
+		}),
+		offPlan("capacity", "reps 8 → 2 on day 100", shock{
+			from:    shockDay,
+			truth:   func(c *conditions) { c.reps = 2 },
+			declare: func(s *v1alpha1.SalesTargetSpec) { s.Capacity.Reps = 2 },
+			reason:  v1alpha1.CapacityBelowQuotaNeedReason,
+			observe: seenSameDay,
+		}),
+		// The surge (about 154 + 26 = 180 leads/wk) stays within what 8
+		// reps work (200/wk), so no drift class holds: the truth is
+		// Balanced, and the test is that nobody is blamed.
+		offPlan("surge", "surge 3× on days 100-113", shock{
+			from: shockDay, until: shockDay + 14,
+			truth:   func(c *conditions) { c.surge = []float64{3, 1} },
+			observe: seenNextDay,
+		}),
+	}
+}
