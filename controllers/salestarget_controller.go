@@ -121,6 +121,7 @@ func salesTargetQueries(st *v1alpha1.SalesTarget) []namedQuery {
 		q(v1alpha1.ClosedWonDealsMetric, m.ClosedWonDeals),
 		q(v1alpha1.OpenLeadsMetric, m.OpenLeads),
 		q(v1alpha1.AcceptedLeadsMetric, m.AcceptedLeads),
+		q(v1alpha1.CohortAcceptedLeadsMetric, m.CohortAcceptedLeads),
 		q(v1alpha1.PipelineLeadsMetric, m.PipelineLeads),
 	}
 }
@@ -187,7 +188,7 @@ func (r *SalesTargetReconciler) gather(ctx context.Context, st *v1alpha1.SalesTa
 		src = st.Spec.Metrics.Source
 	}
 	if in.observed, err = r.Metrics.read(ctx, st.Namespace, src, salesTargetQueries(st),
-		metrics.Vars{PeriodStart: p.Start}, now, pollingInterval(st.Spec.PollingIntervalSeconds)); err != nil {
+		metrics.Vars{PeriodStart: p.Start, Cycle: balance.SalesCycle(st.Spec.Plan)}, now, pollingInterval(st.Spec.PollingIntervalSeconds)); err != nil {
 		return in, err
 	}
 	var list v1alpha1.CampaignList

@@ -36,6 +36,7 @@ import (
 // from an earlier period is not this period's.
 var periodMetrics = []v1alpha1.SalesTargetMetric{
 	v1alpha1.ClosedWonRevenueMetric, v1alpha1.ClosedWonDealsMetric, v1alpha1.AcceptedLeadsMetric,
+	v1alpha1.CohortAcceptedLeadsMetric,
 }
 
 // newPeriod is true when status describes an earlier period than in's.
@@ -75,6 +76,7 @@ func targetInput(st *v1alpha1.SalesTarget, in salesTargetInput, now time.Time) b
 			ClosedWonDeals:   value(v1alpha1.ClosedWonDealsMetric),
 			OpenLeads:        value(v1alpha1.OpenLeadsMetric),
 			AcceptedLeads:    value(v1alpha1.AcceptedLeadsMetric),
+			CohortAccepted:   value(v1alpha1.CohortAcceptedLeadsMetric),
 			PipelineLeads:    value(v1alpha1.PipelineLeadsMetric),
 		},
 	}

@@ -140,7 +140,9 @@ type HTTPHeader struct {
 // Query is a metric's query: PromQL for a prometheus source, a JSONPath
 // expression such as {.leads.week} for an http source. PromQL may use the
 // placeholders $window (the rate window, 7d, so increase(x[$window]) counts a
-// week) and $period (the time elapsed in the current sales period).
+// week), $period (the time elapsed in the current sales period) and $cycle
+// (a SalesTarget's plan.salesCycleDays, so offset $cycle looks a sales
+// cycle back).
 // +kubebuilder:validation:MinLength=1
 // +kubebuilder:validation:MaxLength=4096
 // +kubebuilder:validation:XValidation:rule="self.trim().size() > 0",message="query must not be blank"

@@ -277,6 +277,18 @@ type SalesTargetMetrics struct {
 	// +optional
 	AcceptedLeads Query `json:"acceptedLeads,omitempty"`
 
+	// cohortAcceptedLeads is the number of leads accepted a sales cycle
+	// before the wins closedWonDeals counts: over the period so far, moved
+	// back by plan.salesCycleDays, for example
+	// sum(increase(crm_leads_accepted_total{team="emea-smb"}[$period] offset $cycle)).
+	// With a sales cycle, the observed win rate is closedWonDeals divided by
+	// it: leads accepted this period have not had time to close, and
+	// dividing this period's wins by them reads conversion low whenever
+	// volume rises. Absent, a team with a sales cycle plans on
+	// plan.leadToWinPercent; without a cycle, acceptedLeads is the cohort.
+	// +optional
+	CohortAcceptedLeads Query `json:"cohortAcceptedLeads,omitempty"`
+
 	// pipelineLeads is the number of accepted leads still in the pipeline:
 	// not yet won or lost, for example sum(crm_open_opportunities{team="emea-smb"}).
 	// truce counts what they will close in the period it plans for. Absent,
@@ -289,13 +301,13 @@ type SalesTargetMetrics struct {
 	// rather than an error, such as closedWonDeals before the first win of
 	// a period, when its series does not exist yet.
 	// +listType=set
-	// +kubebuilder:validation:MaxItems=5
+	// +kubebuilder:validation:MaxItems=6
 	// +optional
 	EmptyResultIsZero []SalesTargetMetric `json:"emptyResultIsZero,omitempty"`
 }
 
 // SalesTargetMetric names one of a SalesTarget's metrics.
-// +kubebuilder:validation:Enum=closedWonRevenue;closedWonDeals;openLeads;acceptedLeads;pipelineLeads
+// +kubebuilder:validation:Enum=closedWonRevenue;closedWonDeals;openLeads;acceptedLeads;cohortAcceptedLeads;pipelineLeads
 type SalesTargetMetric string
 
 // A SalesTarget's metrics, as spec.metrics and status.metrics name them.
@@ -308,6 +320,8 @@ const (
 	OpenLeadsMetric SalesTargetMetric = "openLeads"
 	// AcceptedLeadsMetric is spec.metrics.acceptedLeads.
 	AcceptedLeadsMetric SalesTargetMetric = "acceptedLeads"
+	// CohortAcceptedLeadsMetric is spec.metrics.cohortAcceptedLeads.
+	CohortAcceptedLeadsMetric SalesTargetMetric = "cohortAcceptedLeads"
 	// PipelineLeadsMetric is spec.metrics.pipelineLeads.
 	PipelineLeadsMetric SalesTargetMetric = "pipelineLeads"
 )
@@ -387,7 +401,8 @@ type SalesTargetStatus struct {
 	WinRatePercent *resource.Quantity `json:"winRatePercent,omitempty"`
 
 	// winRateBasis says where winRatePercent came from: Plan, until enough
-	// accepted leads were observed this period, then Observed.
+	// accepted leads of the cohort that could have closed were observed
+	// this period, then Observed.
 	// +optional
 	WinRateBasis Basis `json:"winRateBasis,omitempty"`
 

@@ -29,24 +29,10 @@ import (
 // what is really true of it, and the shocks that change the truth. To run
 // the benchmark on a model with new API fields, change this file only.
 //
-// TODO(coming): the fields a later API change adds, and where each plugs in
-// (search for "TODO(coming)"):
-//
-//  1. plan.acceptedPercent (int32, percent of raw leads sales accepts):
-//     declare it in team.spec from team.acceptedPercent, which
-//     accepted60 sets to 60. Until then the spec cannot say it and the
-//     model plans as if every raw lead were accepted.
-//  2. capacity.ramping[].startDate (string "YYYY-MM-DD") and rampDays
-//     (int32), with productivityPercent optional (*int32) as the starting
-//     productivity: declare them in team.spec from team.ramp, which
-//     rampingReps sets (two reps from 2026-12-10 over 90 days), and leave
-//     productivityPercent unset. Until then the spec says a fixed 25%
-//     (right at the start, stale later).
-//  3. spec.metrics.pipelineLeads, read into TargetObserved.PipelineLeads
-//     (*float64, accepted leads worked or waiting but not yet closed):
-//     declare the query in team.spec and pass world.pipelineLeads in
-//     world.input (planners.go). The simulator already computes it and
-//     -detail prints it.
+// Every team declares what the API lets it: plan.acceptedPercent when it
+// knows its acceptance rate, a ramp by date for new reps, and a
+// pipelineLeads query, except the one archetype that shows the estimate
+// truce makes without it.
 
 // start is the first day of the simulated year. A team starts on the
 // first period start at or after it: 2027-01-01 for monthly and quarterly
@@ -71,8 +57,6 @@ type ramp struct {
 	count int
 	start time.Time
 	days  int
-	// declaredPercent is what today's spec can say: a fixed productivity.
-	declaredPercent int32
 }
 
 // productivity is the group's share of full productivity on date t.
@@ -94,8 +78,11 @@ type team struct {
 	campaigns   []campaign
 	ramp        *ramp
 	// acceptedPercent is the planned share of raw leads sales accepts;
-	// 0 when the plan does not say (today's API cannot).
+	// 0 when the plan does not say.
 	acceptedPercent int32
+	// noPipeline leaves out the pipelineLeads query, so truce estimates
+	// the pipeline from the supply it observes.
+	noPipeline bool
 }
 
 // spec is the SalesTargetSpec the team declares.
@@ -113,38 +100,38 @@ func (t team) spec() v1alpha1.SalesTargetSpec {
 			LeadToWinPercent: *resource.NewMilliQuantity(int64(t.winPercent*1000), resource.DecimalSI),
 			QualifiedPercent: ptr.To(t.qualified),
 			SalesCycleDays:   ptr.To(t.cycleDays),
-			// TODO(coming) 1: AcceptedPercent: acceptedPercent(t),
+			AcceptedPercent:  acceptedPercent(t),
 		},
 		Strategy: v1alpha1.MeetQuota,
 		Metrics: &v1alpha1.SalesTargetMetrics{
-			ClosedWonRevenue: v1alpha1.Query("sum(increase(crm_won_revenue_total{" + name + "}[$period]))"),
-			ClosedWonDeals:   v1alpha1.Query("sum(increase(crm_won_deals_total{" + name + "}[$period]))"),
-			OpenLeads:        v1alpha1.Query("sum(crm_open_leads{" + name + "})"),
-			AcceptedLeads:    v1alpha1.Query("sum(increase(crm_leads_accepted_total{" + name + "}[$period]))"),
-			// TODO(coming) 3: PipelineLeads: v1alpha1.Query("sum(crm_pipeline_leads{" + name + "})"),
+			ClosedWonRevenue:    v1alpha1.Query("sum(increase(crm_won_revenue_total{" + name + "}[$period]))"),
+			ClosedWonDeals:      v1alpha1.Query("sum(increase(crm_won_deals_total{" + name + "}[$period]))"),
+			OpenLeads:           v1alpha1.Query("sum(crm_open_leads{" + name + "})"),
+			AcceptedLeads:       v1alpha1.Query("sum(increase(crm_leads_accepted_total{" + name + "}[$period]))"),
+			CohortAcceptedLeads: v1alpha1.Query("sum(increase(crm_leads_accepted_total{" + name + "}[$period] offset $cycle))"),
 		},
 		Drift: &v1alpha1.DriftSpec{TolerancePercent: ptr.To[int32](20), StabilizationWindowSeconds: ptr.To[int32](900)},
 	}
+	if !t.noPipeline {
+		s.Metrics.PipelineLeads = v1alpha1.Query("sum(crm_pipeline_leads{" + name + "})")
+	}
 	if r := t.ramp; r != nil {
+		// The simulated ramp starts at 0, so productivityPercent is unset.
 		s.Capacity.Ramping = []v1alpha1.RampingReps{{
-			Count: int32(r.count),
-			// TODO(coming) 2: replace ProductivityPercent with
-			// StartDate: r.start.Format(time.DateOnly) and
-			// RampDays: ptr.To(int32(r.days)); productivityPercent, then an
-			// optional *int32, stays unset (the simulated ramp starts at 0).
-			ProductivityPercent: r.declaredPercent,
+			Count:     int32(r.count),
+			StartDate: r.start.Format(time.DateOnly),
+			RampDays:  ptr.To(int32(r.days)),
 		}}
 	}
 	return s
 }
 
-// TODO(coming) 1: uncomment with plan.acceptedPercent.
-// func acceptedPercent(t team) *int32 {
-// 	if t.acceptedPercent == 0 {
-// 		return nil
-// 	}
-// 	return ptr.To(t.acceptedPercent)
-// }
+func acceptedPercent(t team) *int32 {
+	if t.acceptedPercent == 0 {
+		return nil
+	}
+	return ptr.To(t.acceptedPercent)
+}
 
 // conditions are a team's true rates on one day.
 type conditions struct {
@@ -310,11 +297,10 @@ func winsEarly() archetype {
 }
 
 // rampingReps adds two new reps who started on 2026-12-10 and ramp
-// linearly to full productivity over 90 days; the spec says 25%, which is
-// right on the first day of the run and stale from then on.
+// linearly to full productivity over 90 days, as the spec declares.
 func rampingReps() archetype {
 	t := baseTeam()
-	t.ramp = &ramp{count: 2, start: time.Date(2026, 12, 10, 0, 0, 0, 0, time.UTC), days: 90, declaredPercent: 25}
+	t.ramp = &ramp{count: 2, start: time.Date(2026, 12, 10, 0, 0, 0, 0, time.UTC), days: 90}
 	return onPlan("ramping", "quarterly 30 d, 2 reps ramping", t)
 }
 
@@ -339,6 +325,7 @@ func offPlan(id, name string, s shock) archetype {
 func archetypes() []archetype {
 	return []archetype{
 		onPlan("quarterly-30d", "quarterly, 30-day cycle", quarterly(30)),
+		onPlan("no-pipeline", "quarterly 30 d, no pipeline query", func() team { t := quarterly(30); t.noPipeline = true; return t }()),
 		onPlan("quarterly-60d", "quarterly, 60-day cycle", quarterly(60)),
 		onPlan("quarterly-120d", "quarterly, 120-day cycle", quarterly(120)),
 		onPlan("monthly-45d", "monthly 400k, 45-day cycle", monthly()),

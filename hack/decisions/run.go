@@ -187,15 +187,19 @@ func input(w *world, d int) balance.TargetInput {
 			ClosedWonRevenue: ptr.To(w.sum(w.wonRevenue, from, d)),
 			ClosedWonDeals:   ptr.To(w.sum(w.wonDeals, from, d)),
 			AcceptedLeads:    ptr.To(w.sum(w.accepted, from, d)),
+			CohortAccepted:   ptr.To(w.sum(w.accepted, from-w.a.cycle(), d-w.a.cycle())),
 			OpenLeads:        ptr.To(w.open),
-			// TODO(coming) 3: PipelineLeads: ptr.To(w.pipelineLeads(d)),
 		},
+	}
+	if !w.a.team.noPipeline {
+		in.Observed.PipelineLeads = ptr.To(w.pipelineLeads(d))
 	}
 	for k, camp := range w.a.team.campaigns {
 		l, q := w.campaignLeads(k, d)
 		in.Campaigns = append(in.Campaigns, balance.CampaignInput{
 			Name: camp.name, Weight: camp.weight, MaxLeads: camp.reach,
 			Leads: ptr.To(l), QualifiedLeads: ptr.To(q),
+			Producing: ptr.To(w.producing(k, d)),
 		})
 	}
 	return in

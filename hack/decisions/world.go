@@ -146,10 +146,20 @@ func (w *world) campaignLeads(k, d int) (leads, qualified float64) {
 	return w.sum(w.raw[k], d-7, d), w.sum(w.qualified[k], d-7, d)
 }
 
+// producing is what campaign k's outreach makes a week at the start of
+// day d, as its workers times their yield tell truce: its allocation of
+// lag days ago within its reach, times any surge, without the day's noise.
+func (w *world) producing(k, d int) float64 {
+	made := min(w.planned[k][w.i(d)], w.a.team.campaigns[k].reach)
+	if c := w.conditions(d); k < len(c.surge) {
+		made *= c.surge[k]
+	}
+	return made
+}
+
 // pipelineLeads is what the CRM shows at the start of day d as accepted
 // leads worked or waiting but not yet closed: the backlog, and what was
 // worked in the last cycle (a lead worked on day x closes on x+cycle).
-// TODO(coming) 3: the value of spec.metrics.pipelineLeads.
 func (w *world) pipelineLeads(d int) float64 {
 	return w.open + w.sum(w.worked, d-w.a.cycle(), d)
 }

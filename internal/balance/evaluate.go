@@ -31,9 +31,13 @@ import (
 const (
 	// Week is the unit of every rate: leads per week.
 	Week = 7 * 24 * time.Hour
-	// MinWinRateSample is the accepted leads a period needs before its
-	// observed win rate replaces the plan's.
+	// MinWinRateSample is the accepted leads of the cohort that could have
+	// closed a period needs before its observed win rate replaces the plan's.
 	MinWinRateSample = 30
+	// PriorWins is the weight of the plan's win rate, in wins: the observed
+	// rate counts as much as the plan once its cohort is expected to hold
+	// this many wins.
+	PriorWins = 3
 	// MinDealSample is the won deals a period needs before its observed
 	// average deal size replaces the plan's.
 	MinDealSample = 5
@@ -60,6 +64,9 @@ const (
 // TargetObserved is what was read for a SalesTarget; nil is unknown.
 type TargetObserved struct {
 	ClosedWonRevenue, ClosedWonDeals, OpenLeads, AcceptedLeads *float64
+	// CohortAccepted is the leads accepted over the period so far moved
+	// back a sales cycle: the cohort whose wins ClosedWonDeals counts.
+	CohortAccepted *float64
 	// PipelineLeads is the accepted leads not yet won or lost.
 	PipelineLeads *float64
 }
@@ -73,6 +80,11 @@ type CampaignInput struct {
 	Suspended bool
 	// Leads and QualifiedLeads are observed per week; nil is unknown.
 	Leads, QualifiedLeads *float64
+	// Producing is what the campaign's outreach makes a week now: the
+	// workers running times their yield; nil is unknown. Leads count a
+	// trailing window, so after demand rises they lag what the campaign
+	// already runs.
+	Producing *float64
 	// MaxLeads is what the campaign can produce at its max parallelism.
 	MaxLeads float64
 }
@@ -135,10 +147,22 @@ type Result struct {
 	// and what its pipeline will close are counted; WeeksLeft is W.
 	Remaining, WeeksLeft float64
 	Need, Demand         float64
+	// SteadyNeed is what the planned period's quota needs at an even pace
+	// over its whole lead window: what headcount is judged against. Need
+	// above it is catch-up for a shortfall already past, which more reps
+	// would not have prevented.
+	SteadyNeed float64
 	// Supply is Σ observed leads; SupplyKnown is false when no campaign has
 	// been observed.
 	Supply      float64
 	SupplyKnown bool
+	// AtLeast and AtMost bound supply by what each observed campaign made
+	// over its window and what it makes a week now (the lesser and the
+	// greater of the two; its leads when it is not known what it makes
+	// now). Drift in volume is judged on both: after demand or capacity
+	// moves, a campaign that already runs its new share still counts the
+	// days before in its window.
+	AtLeast, AtMost float64
 	// Quality is the qualified share of leads, 0 to 1; nil when unknown.
 	Quality *float64
 	// WinRate (0 to 1) and DealSize are the values used for need.
@@ -204,13 +228,19 @@ func Evaluate(in TargetInput) Result {
 		r.SupplyKnown = true
 		l := nonNegative(*c.Leads)
 		r.Supply += l
+		now := l
+		if c.Producing != nil {
+			now = nonNegative(*c.Producing)
+		}
+		r.AtLeast += math.Min(l, now)
+		r.AtMost += math.Max(l, now)
 		if c.QualifiedLeads != nil {
 			qualityKnown = true
 			leads += l
 			qualified += math.Min(nonNegative(*c.QualifiedLeads), l)
 		}
 	}
-	r.Supply = finite(r.Supply)
+	r.Supply, r.AtLeast, r.AtMost = finite(r.Supply), finite(r.AtLeast), finite(r.AtMost)
 	if qualityKnown && leads > 0 {
 		q := qualified / leads
 		r.Quality = &q
@@ -241,6 +271,9 @@ func Evaluate(in TargetInput) Result {
 	}
 	if need > 0 && perLead > 0 && weeks > 0 {
 		r.Need = finite(need / perLead / weeks)
+	}
+	if length := float64(h.Period.Length()) / float64(Week); perLead > 0 && length > 0 {
+		r.SteadyNeed = finite(h.Quota / perLead / length)
 	}
 	r.Demand = math.Min(r.Need, r.Capacity)
 	if s.Strategy == v1alpha1.FillCapacity {
@@ -294,7 +327,7 @@ func judge(in TargetInput, r Result, t float64) Verdict {
 	reps, can := canWork(in, r)
 	open := in.Observed.OpenLeads
 	switch {
-	case r.SupplyKnown && r.Supply > r.Capacity*(1+t):
+	case r.SupplyKnown && r.AtLeast > r.Capacity*(1+t):
 		return Verdict{v1alpha1.LeadOverflowReason, fmt.Sprintf(
 			"supply %s/wk is %s above what %s can work (%s): scale down outreach or add capacity",
 			num(r.Supply), pctAbove(r.Supply, r.Capacity), reps, can)}
@@ -302,10 +335,10 @@ func judge(in TargetInput, r Result, t float64) Verdict {
 		return Verdict{v1alpha1.LeadOverflowReason, fmt.Sprintf(
 			"%s leads wait unworked, more than a week of what %s can work (%s/wk accepted): scale down outreach or add capacity",
 			num(*open), reps, num(r.AcceptedCapacity))}
-	case r.Need > r.Capacity*(1+t):
+	case r.SteadyNeed > r.Capacity*(1+t):
 		return Verdict{v1alpha1.CapacityBelowQuotaNeedReason, fmt.Sprintf(
-			"the quota of %s needs %s leads/wk but %s can work %s: add reps or lower the quota",
-			horizonText(r.Horizon), num(r.Need), reps, can)}
+			"the quota of %s needs %s leads/wk at an even pace but %s can work %s: add reps or lower the quota",
+			r.Horizon.Name, num(r.SteadyNeed), reps, can)}
 	}
 	if !r.SupplyKnown {
 		return Verdict{v1alpha1.AwaitingMetricsReason, "No campaign's leads have been observed yet"}
@@ -322,7 +355,12 @@ func judge(in TargetInput, r Result, t float64) Verdict {
 		}
 		return Verdict{v1alpha1.LeadQualityLowReason, msg}
 	}
-	if r.Supply < r.Demand*(1-t) {
+	// Marketing is short when neither the leads of the trailing window nor
+	// what its outreach makes now reach demand: a campaign that already
+	// runs its share is not short because its window still counts the
+	// days before demand rose. (LeadOverflow above likewise needs both
+	// over capacity.)
+	if r.AtMost < r.Demand*(1-t) {
 		return Verdict{v1alpha1.LeadShortfallReason, fmt.Sprintf(
 			"supply %s/wk is %s below demand (%s/wk): marketing should add volume",
 			num(r.Supply), pctBelow(r.Supply, r.Demand), num(r.Demand))}
@@ -464,7 +502,7 @@ func projection(in TargetInput, r Result, quota, perAccepted, perLead float64) (
 		}
 		return finite(100 * r.Booked / quota * float64(length) / float64(elapsed)), true
 	}
-	cycle := salesCycle(in.Spec.Plan)
+	cycle := SalesCycle(in.Spec.Plan)
 	left := p.End.Sub(in.Now)
 	expected := r.Booked
 	if cycle > 0 {
@@ -477,18 +515,34 @@ func projection(in TargetInput, r Result, quota, perAccepted, perLead float64) (
 	return finite(100 * expected / quota), true
 }
 
+// winRate is the win rate need uses, its basis, and the observed rate when
+// the sample suffices. Wins are divided by the leads they came from: with a
+// sales cycle, those accepted a cycle earlier (the cohort query); leads
+// accepted since have not had time to close. Without the cohort, a team
+// with a cycle plans on the plan's rate.
+//
+// The rate need uses is the plan's pulled toward the observation as the
+// sample grows: (won + k × plan) / (cohort + k), where k is the leads in
+// which the plan expects PriorWins wins. 30 leads at 4% expect 1.2 wins, and
+// one lucky deal would halve need; a quarter's 1,000 leads weigh four times
+// the plan.
 func winRate(p v1alpha1.PlanSpec, o TargetObserved) (float64, Basis, *float64) {
 	plan := nonNegative(finite(p.LeadToWinPercent.AsApproximateFloat64() / 100))
-	if o.AcceptedLeads == nil || o.ClosedWonDeals == nil || *o.AcceptedLeads < MinWinRateSample {
+	cohort := o.CohortAccepted
+	if cohort == nil && SalesCycle(p) == 0 {
+		cohort = o.AcceptedLeads
+	}
+	if cohort == nil || o.ClosedWonDeals == nil || *cohort < MinWinRateSample || math.IsInf(*cohort, 0) {
 		return plan, PlanBasis, nil
 	}
-	w := finite(math.Min(1, nonNegative(*o.ClosedWonDeals) / *o.AcceptedLeads))
-	if w == 0 {
-		// Nothing won yet is a verdict on conversion, not a reason to ask
-		// for infinitely many leads.
-		return plan, PlanBasis, &w
+	won := math.Min(nonNegative(*o.ClosedWonDeals), *cohort)
+	observed := finite(won / *cohort)
+	if plan <= 0 {
+		return plan, PlanBasis, &observed
 	}
-	return w, ObservedBasis, &w
+	k := PriorWins / plan
+	w := finite((won + k*plan) / (*cohort + k))
+	return w, ObservedBasis, &observed
 }
 
 func dealSize(p v1alpha1.PlanSpec, o TargetObserved) (float64, Basis) {

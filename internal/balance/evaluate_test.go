@@ -88,9 +88,10 @@ func TestDriftClasses(t *testing.T) {
 		{"a backlog over a week of capacity is an overflow", []func(*TargetInput){openLeads(201)}, v1alpha1.LeadOverflowReason,
 			"201 leads wait unworked"},
 
-		{"need at capacity plus the tolerance is not beyond capacity", []func(*TargetInput){quota("1.728M"), supply(200)}, v1alpha1.BalancedReason, ""},
-		{"need just above capacity plus the tolerance is beyond capacity", []func(*TargetInput){quota("1.73M"), supply(200)}, v1alpha1.CapacityBelowQuotaNeedReason,
-			"the quota of 2026-Q2 needs 240 leads/wk but 8 reps can work 200/wk: add reps or lower the quota"},
+		{"a quota that needs capacity plus the tolerance at an even pace is not beyond capacity", []func(*TargetInput){quota("3.744M"), supply(200)}, v1alpha1.BalancedReason, ""},
+		{"a quota that needs more than capacity plus the tolerance at an even pace is beyond capacity", []func(*TargetInput){quota("3.75M"), supply(200)}, v1alpha1.CapacityBelowQuotaNeedReason,
+			"the quota of 2026-Q2 needs 240 leads/wk at an even pace but 8 reps can work 200/wk: add reps or lower the quota"},
+		{"catching up a shortfall already past is not a lack of reps", []func(*TargetInput){quota("1.73M"), supply(200)}, v1alpha1.BalancedReason, ""},
 
 		{"quality at plan minus the tolerance is not low", []func(*TargetInput){qualified(0.32)}, v1alpha1.BalancedReason, ""},
 		{"quality just below plan minus the tolerance is low", []func(*TargetInput){qualified(0.319)}, v1alpha1.LeadQualityLowReason,
@@ -255,8 +256,29 @@ func TestObservedReplacesPlanOnlyWithEnoughData(t *testing.T) {
 	if r.WinRateBasis != ObservedBasis || r.DealSizeBasis != ObservedBasis {
 		t.Fatalf("30 accepted leads and 5 deals: got %s/%s, want observed", r.WinRateBasis, r.DealSizeBasis)
 	}
-	expectNear(t, "win rate", r.WinRate, 5.0/30)
+	// 5 wins of 30 leads, pulled toward the plan's 4% with the weight of
+	// the leads in which the plan expects PriorWins wins.
+	expectNear(t, "win rate", r.WinRate, (5.0+PriorWins)/(30+PriorWins/0.04))
+	expectNear(t, "observed win rate", *r.ObservedWinRate, 5.0/30)
 	expectNear(t, "deal size", r.DealSize, 600000.0/5)
+}
+
+func TestWithASalesCycleWinsAreDividedByTheLeadsTheyCameFrom(t *testing.T) {
+	// Marketing doubled volume this period: 2,000 leads accepted so far,
+	// but the 40 wins came from the 1,000 accepted a cycle earlier.
+	in := baseInput()
+	in.Spec.Plan.SalesCycleDays = ptr.To[int32](60)
+	in.Observed.AcceptedLeads, in.Observed.ClosedWonDeals = ptr.To(2000.0), ptr.To(40.0)
+	if r := Evaluate(in); r.WinRateBasis != PlanBasis || r.ObservedWinRate != nil {
+		t.Errorf("without the cohort: %s %v, want the plan's rate and no observation", r.WinRateBasis, ptrString(r.ObservedWinRate))
+	}
+	in.Observed.CohortAccepted = ptr.To(1000.0)
+	r := Evaluate(in)
+	expectNear(t, "observed win rate", *r.ObservedWinRate, 0.04)
+	expectNear(t, "win rate", r.WinRate, 0.04)
+	if r.Verdict.Reason == v1alpha1.ConversionLowReason {
+		t.Errorf("conversion on plan read low: %s", r.Verdict.Message)
+	}
 }
 
 func TestQuotaAtRisk(t *testing.T) {

@@ -99,7 +99,7 @@ func quotaOf(revenue *resource.Quantity, deals *int32) (float64, bool) {
 // a week, nil when no supply is observed.
 func planHorizon(in TargetInput, loc *time.Location, perLead float64, acceptedPerWeek *float64, plannedAcceptedPerWeek func(Period, float64) float64) Horizon {
 	s := in.Spec
-	cycle := salesCycle(s.Plan)
+	cycle := SalesCycle(s.Plan)
 	h := Horizon{Period: CurrentPeriod(s.Period.Cadence, loc, in.Now.Add(cycle))}
 	h.Current = !h.Period.Start.After(in.Period.Start)
 	if h.Current {
@@ -140,7 +140,7 @@ func planHorizon(in TargetInput, loc *time.Location, perLead float64, acceptedPe
 	return h
 }
 
-// salesCycle is plan.salesCycleDays as a duration.
-func salesCycle(p v1alpha1.PlanSpec) time.Duration {
+// SalesCycle is plan.salesCycleDays as a duration.
+func SalesCycle(p v1alpha1.PlanSpec) time.Duration {
 	return time.Duration(max(0, ptr.Deref(p.SalesCycleDays, 0))) * 24 * time.Hour
 }

@@ -53,9 +53,11 @@ type Vars struct {
 	// PeriodStart is the start of the current sales period; $period is the
 	// time elapsed since it.
 	PeriodStart time.Time
+	// Cycle replaces $cycle: the sales cycle, 0s when there is none.
+	Cycle time.Duration
 }
 
-// Expand replaces $window and $period in a PromQL query with durations. The
+// Expand replaces $window, $period and $cycle in a PromQL query with durations. The
 // elapsed period is rounded down to the minute (at least one minute), so
 // every resource asking within the same minute sends the same text.
 func Expand(query string, v Vars, now time.Time) string {
@@ -67,7 +69,8 @@ func Expand(query string, v Vars, now time.Time) string {
 		window = DefaultWindow
 	}
 	elapsed := max(now.Sub(v.PeriodStart).Truncate(time.Minute), time.Minute)
-	return strings.NewReplacer("$window", promDuration(window), "$period", promDuration(elapsed)).Replace(query)
+	return strings.NewReplacer("$window", promDuration(window), "$period", promDuration(elapsed),
+		"$cycle", promDuration(max(v.Cycle, 0))).Replace(query)
 }
 
 // promDuration formats d as a PromQL duration such as 7d or 1d2h30m.
