@@ -92,8 +92,16 @@ var _ = Describe("SalesTarget controller", func() {
 		Expect(meta.FindStatusCondition(st.Status.Conditions, v1alpha1.MetricsAvailableCondition).Message).To(And(
 			ContainSubstring("no metrics source"), ContainSubstring("no campaign is given a share until they are read")))
 
-		// 8 reps and 2 at half speed, 25 leads each.
-		Expect(st.Status.CapacityLeadsPerWeek.String()).To(Equal("225"))
+		// 8 reps and 2 at half speed work 25 accepted leads each (the two
+		// who start in 2027 add nothing yet); sales accepts 60% of the
+		// campaigns' leads, so that is 225 / 0.6 = 375 campaign leads.
+		Expect(st.Status.CapacityLeadsPerWeek.String()).To(Equal("375"))
+		Expect(st.Status.AcceptedPercent.String()).To(Equal("60"))
+		// A lead made now closes 30 days later, still in Q2; with no metrics
+		// read and no supply, the pipeline is taken to be on plan.
+		Expect(st.Status.Horizon).NotTo(BeNil())
+		Expect(st.Status.Horizon.Period).To(Equal("2026-Q2"))
+		Expect(st.Status.Horizon.InFlightBasis).To(Equal(v1alpha1.PlanEstimateBasis))
 		// The second quarter of 2026 in Berlin, where midnight is 22:00 UTC
 		// the day before in summer time.
 		berlin, err := time.LoadLocation("Europe/Berlin")
@@ -277,7 +285,14 @@ var _ = Describe("kubectl", func() {
 			out, err := kubectl("get", "st", "-n", ns)
 			g.Expect(err).NotTo(HaveOccurred(), out)
 			g.Expect(out).To(MatchRegexp(`NAME\s+CAPACITY\s+DEMAND\s+SUPPLY\s+ATTAINMENT\s+BALANCED\s+AGE`))
-			g.Expect(out).To(MatchRegexp(`emea-smb\s+225\s+.*Unknown`))
+			g.Expect(out).To(MatchRegexp(`emea-smb\s+375\s+.*Unknown`))
+		}).Should(Succeed())
+		// -o wide adds the drift reason and the period need plans for.
+		Eventually(func(g Gomega) {
+			out, err := kubectl("get", "st", "-n", ns, "-o", "wide")
+			g.Expect(err).NotTo(HaveOccurred(), out)
+			g.Expect(out).To(MatchRegexp(`BALANCED\s+DRIFT\s+PLANNING\s+AGE`))
+			g.Expect(out).To(MatchRegexp(`emea-smb\s+.*\s+2026-Q2\s+`))
 		}).Should(Succeed())
 		out, err = kubectl("get", "camp", "-n", ns)
 		Expect(err).NotTo(HaveOccurred(), out)

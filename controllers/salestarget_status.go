@@ -115,6 +115,11 @@ func balanceCampaign(c *v1alpha1.Campaign) balance.CampaignInput {
 	if c.Spec.Weight != nil {
 		ci.Weight = *c.Spec.Weight
 	}
+	if n := c.Status.CurrentParallelism; n != nil {
+		// What the outreach makes a week now: its leads count a trailing
+		// window, which lags a scale the campaign already made.
+		ci.Producing = ptr.To(float64(*n) * campaignYield(c))
+	}
 	if l := c.Status.LeadsPerWeek; l != nil {
 		leads := l.AsApproximateFloat64()
 		ci.Leads = &leads

@@ -68,6 +68,9 @@ const (
 	// ConversionLowReason: leads qualify on plan but win below plan (sales
 	// conversion).
 	ConversionLowReason = "ConversionLow"
+	// LeadsUnworkedReason: more than the sla's tolerance of accepted leads
+	// miss their first contact (sales follow-up: leads are being wasted).
+	LeadsUnworkedReason = "LeadsUnworked"
 	// AwaitingMetricsReason: nothing has been observed yet to judge by.
 	AwaitingMetricsReason = "AwaitingMetrics"
 	// StabilizingReason: a drift class was seen and must last the

@@ -48,6 +48,7 @@ const (
 // SalesTargetSpec is a sales team's quota for a period and its capacity to
 // work leads.
 // +kubebuilder:validation:XValidation:rule="!has(self.quota.revenue) || has(self.plan.averageDealSize)",message="plan.averageDealSize is required when quota.revenue is set",fieldPath=".plan.averageDealSize"
+// +kubebuilder:validation:XValidation:rule="!has(self.sla) || (has(self.metrics) && has(self.metrics.leadsPastFirstContact) && has(self.metrics.acceptedLeads))",message="sla needs metrics.leadsPastFirstContact and metrics.acceptedLeads, to count the accepted leads that miss it",fieldPath=".sla"
 type SalesTargetSpec struct {
 	// period is the sales period the quota applies to.
 	// +required
@@ -82,6 +83,13 @@ type SalesTargetSpec struct {
 	// drift sets how far supply may stray from demand before it is flagged.
 	// +optional
 	Drift *DriftSpec `json:"drift,omitempty"`
+
+	// sla is sales' side of the agreement with marketing: how soon an
+	// accepted lead is first contacted. When more than its tolerance of
+	// accepted leads miss it, Balanced says LeadsUnworked, with the share
+	// and the count, and truce adds no volume to a funnel whose leads wait.
+	// +optional
+	SLA *SLASpec `json:"sla,omitempty"`
 
 	// pollingIntervalSeconds is how often the target's metrics are read and its
 	// balance evaluated. Defaults to 30.
@@ -289,6 +297,14 @@ type SalesTargetMetrics struct {
 	// +optional
 	CohortAcceptedLeads Query `json:"cohortAcceptedLeads,omitempty"`
 
+	// leadsPastFirstContact is the number of leads accepted this period whose
+	// first contact came later than sla.firstContactMinutes after they were
+	// accepted, or has not come and is already late, for example
+	// sum(increase(crm_leads_first_contact_late_total{team="emea-smb"}[$period])).
+	// Divided by acceptedLeads, it is the share the sla is judged on.
+	// +optional
+	LeadsPastFirstContact Query `json:"leadsPastFirstContact,omitempty"`
+
 	// pipelineLeads is the number of accepted leads still in the pipeline:
 	// not yet won or lost, for example sum(crm_open_opportunities{team="emea-smb"}).
 	// truce counts what they will close in the period it plans for. Absent,
@@ -301,13 +317,13 @@ type SalesTargetMetrics struct {
 	// rather than an error, such as closedWonDeals before the first win of
 	// a period, when its series does not exist yet.
 	// +listType=set
-	// +kubebuilder:validation:MaxItems=6
+	// +kubebuilder:validation:MaxItems=7
 	// +optional
 	EmptyResultIsZero []SalesTargetMetric `json:"emptyResultIsZero,omitempty"`
 }
 
 // SalesTargetMetric names one of a SalesTarget's metrics.
-// +kubebuilder:validation:Enum=closedWonRevenue;closedWonDeals;openLeads;acceptedLeads;cohortAcceptedLeads;pipelineLeads
+// +kubebuilder:validation:Enum=closedWonRevenue;closedWonDeals;openLeads;acceptedLeads;cohortAcceptedLeads;pipelineLeads;leadsPastFirstContact
 type SalesTargetMetric string
 
 // A SalesTarget's metrics, as spec.metrics and status.metrics name them.
@@ -324,7 +340,28 @@ const (
 	CohortAcceptedLeadsMetric SalesTargetMetric = "cohortAcceptedLeads"
 	// PipelineLeadsMetric is spec.metrics.pipelineLeads.
 	PipelineLeadsMetric SalesTargetMetric = "pipelineLeads"
+	// LeadsPastFirstContactMetric is spec.metrics.leadsPastFirstContact.
+	LeadsPastFirstContactMetric SalesTargetMetric = "leadsPastFirstContact"
 )
+
+// SLASpec is the follow-up service level sales agrees to.
+type SLASpec struct {
+	// firstContactMinutes is how long after sales accepts a lead its first
+	// contact may come, at most; metrics.leadsPastFirstContact counts the
+	// leads that miss it.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=43200
+	// +required
+	FirstContactMinutes int32 `json:"firstContactMinutes"`
+
+	// tolerancePercent is the share of accepted leads that may miss the
+	// first contact before the funnel is judged LeadsUnworked. Defaults to 10.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	// +kubebuilder:default=10
+	// +optional
+	TolerancePercent *int32 `json:"tolerancePercent,omitempty"`
+}
 
 // DriftSpec sets how drift between supply and demand is judged.
 type DriftSpec struct {
@@ -413,6 +450,23 @@ type SalesTargetStatus struct {
 	// dealSizeBasis says where averageDealSize came from: Plan or Observed.
 	// +optional
 	DealSizeBasis Basis `json:"dealSizeBasis,omitempty"`
+
+	// driftClasses lists every drift class that holds, most urgent first.
+	// The Balanced condition's reason is the first of them (once it has
+	// lasted the stabilization window), and its message names the others.
+	// Empty when supply is balanced.
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=8
+	// +optional
+	DriftClasses []string `json:"driftClasses,omitempty"`
+
+	// samples says, for each rate judged against the plan, how much was
+	// observed and whether that was enough to judge it: below the minimum
+	// the plan stands and no class is shown on it.
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Samples []SampleStatus `json:"samples,omitempty"`
 
 	// drift is the drift class observed at the last evaluation and since when;
 	// the Balanced condition follows it once it has lasted
@@ -510,6 +564,44 @@ type PlanningHorizon struct {
 	// ramp to.
 	// +optional
 	AlsoPlans string `json:"alsoPlans,omitempty"`
+}
+
+// SampleName names a rate judged against the plan.
+// +kubebuilder:validation:Enum=Quality;Conversion;DealSize;FollowUp
+type SampleName string
+
+const (
+	// QualitySample: qualified ÷ campaign leads, against plan.qualifiedPercent.
+	QualitySample SampleName = "Quality"
+	// ConversionSample: wins ÷ the accepted leads they came from, against
+	// plan.leadToWinPercent.
+	ConversionSample SampleName = "Conversion"
+	// DealSizeSample: won revenue ÷ won deals, against plan.averageDealSize.
+	DealSizeSample SampleName = "DealSize"
+	// FollowUpSample: leads past the first contact ÷ accepted leads, against
+	// sla.tolerancePercent.
+	FollowUpSample SampleName = "FollowUp"
+)
+
+// SampleStatus is how much of a rate was observed and whether it was
+// enough to judge it against the plan.
+type SampleStatus struct {
+	// name is the rate: Quality, Conversion, DealSize or FollowUp.
+	// +required
+	Name SampleName `json:"name"`
+
+	// size is what was observed: leads, or deals for DealSize.
+	// +required
+	Size int64 `json:"size"`
+
+	// minimum is the size it must reach to be judged.
+	// +required
+	Minimum int64 `json:"minimum"`
+
+	// judged is true when the sample reached the minimum and was tested
+	// against the plan; false is "too small to judge".
+	// +required
+	Judged bool `json:"judged"`
 }
 
 // DriftObservation is a drift class and when it was first seen.
