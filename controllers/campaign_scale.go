@@ -18,6 +18,7 @@ package controllers
 
 import (
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -167,6 +168,7 @@ func setCampaignBalanced(camp *v1alpha1.Campaign, target *v1alpha1.SalesTarget) 
 		Suspended:      camp.Spec.Suspend,
 		MaxParallelism: camp.Spec.Outreach.MaxParallelism,
 		Tolerance:      balance.Tolerance(nil),
+		WindowWeeks:    float64(metricsWindow(camp)) / float64(balance.Week),
 	}
 	if s.LeadsPerWeek != nil {
 		j.Leads = ptr.To(s.LeadsPerWeek.AsApproximateFloat64())
@@ -177,7 +179,8 @@ func setCampaignBalanced(camp *v1alpha1.Campaign, target *v1alpha1.SalesTarget) 
 	if target != nil {
 		j.Target, j.Tolerance, j.PlanQualifiedPercent = target.Name, balance.Tolerance(target.Spec.Drift), target.Spec.Plan.QualifiedPercent
 		c := meta.FindStatusCondition(target.Status.Conditions, v1alpha1.BalancedCondition)
-		j.TargetShort = c != nil && c.Status == metav1.ConditionFalse && c.Reason == v1alpha1.LeadShortfallReason
+		j.TargetShort = c != nil && c.Status == metav1.ConditionFalse &&
+			(c.Reason == v1alpha1.LeadShortfallReason || slices.Contains(target.Status.DriftClasses, v1alpha1.LeadShortfallReason))
 		if a := allocationOf(camp, target); a != nil && s.AllocatedLeadsPerWeek != nil {
 			j.Allocated, j.AtMax = ptr.To(s.AllocatedLeadsPerWeek.AsApproximateFloat64()), a.AtMax
 		}

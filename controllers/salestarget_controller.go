@@ -123,6 +123,7 @@ func salesTargetQueries(st *v1alpha1.SalesTarget) []namedQuery {
 		q(v1alpha1.AcceptedLeadsMetric, m.AcceptedLeads),
 		q(v1alpha1.CohortAcceptedLeadsMetric, m.CohortAcceptedLeads),
 		q(v1alpha1.PipelineLeadsMetric, m.PipelineLeads),
+		q(v1alpha1.LeadsPastFirstContactMetric, m.LeadsPastFirstContact),
 	}
 }
 

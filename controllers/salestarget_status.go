@@ -36,7 +36,7 @@ import (
 // from an earlier period is not this period's.
 var periodMetrics = []v1alpha1.SalesTargetMetric{
 	v1alpha1.ClosedWonRevenueMetric, v1alpha1.ClosedWonDealsMetric, v1alpha1.AcceptedLeadsMetric,
-	v1alpha1.CohortAcceptedLeadsMetric,
+	v1alpha1.CohortAcceptedLeadsMetric, v1alpha1.LeadsPastFirstContactMetric,
 }
 
 // newPeriod is true when status describes an earlier period than in's.
@@ -72,12 +72,13 @@ func targetInput(st *v1alpha1.SalesTarget, in salesTargetInput, now time.Time) b
 		Location: in.loc,
 		Now:      now,
 		Observed: balance.TargetObserved{
-			ClosedWonRevenue: value(v1alpha1.ClosedWonRevenueMetric),
-			ClosedWonDeals:   value(v1alpha1.ClosedWonDealsMetric),
-			OpenLeads:        value(v1alpha1.OpenLeadsMetric),
-			AcceptedLeads:    value(v1alpha1.AcceptedLeadsMetric),
-			CohortAccepted:   value(v1alpha1.CohortAcceptedLeadsMetric),
-			PipelineLeads:    value(v1alpha1.PipelineLeadsMetric),
+			ClosedWonRevenue:      value(v1alpha1.ClosedWonRevenueMetric),
+			ClosedWonDeals:        value(v1alpha1.ClosedWonDealsMetric),
+			OpenLeads:             value(v1alpha1.OpenLeadsMetric),
+			AcceptedLeads:         value(v1alpha1.AcceptedLeadsMetric),
+			CohortAccepted:        value(v1alpha1.CohortAcceptedLeadsMetric),
+			PipelineLeads:         value(v1alpha1.PipelineLeadsMetric),
+			LeadsPastFirstContact: value(v1alpha1.LeadsPastFirstContactMetric),
 		},
 	}
 	booked := bookingsMetric(st)
@@ -107,10 +108,11 @@ func bookingsMetric(st *v1alpha1.SalesTarget) v1alpha1.SalesTargetMetric {
 
 func balanceCampaign(c *v1alpha1.Campaign) balance.CampaignInput {
 	ci := balance.CampaignInput{
-		Name:      c.Name,
-		Weight:    1,
-		Suspended: c.Spec.Suspend,
-		MaxLeads:  float64(c.Spec.Outreach.MaxParallelism) * campaignYield(c),
+		Name:        c.Name,
+		WindowWeeks: float64(metricsWindow(c)) / float64(balance.Week),
+		Weight:      1,
+		Suspended:   c.Spec.Suspend,
+		MaxLeads:    float64(c.Spec.Outreach.MaxParallelism) * campaignYield(c),
 	}
 	if c.Spec.Weight != nil {
 		ci.Weight = *c.Spec.Weight
@@ -155,6 +157,16 @@ func setBalanceStatus(st *v1alpha1.SalesTarget, in balance.TargetInput, r balanc
 	s.NeedLeadsPerWeek, s.DemandLeadsPerWeek = rate(r.Need), rate(r.Demand)
 	s.Horizon = horizonStatus(st, r)
 	s.AcceptedPercent = rate(100 * r.AcceptedShare)
+	s.DriftClasses = nil
+	for _, c := range r.Classes {
+		s.DriftClasses = append(s.DriftClasses, c.Reason)
+	}
+	s.Samples = nil
+	for _, smp := range r.Samples {
+		s.Samples = append(s.Samples, v1alpha1.SampleStatus{
+			Name: smp.Name, Size: int64(math.Round(smp.Size)), Minimum: int64(smp.Minimum), Judged: smp.Judged,
+		})
+	}
 	s.SupplyLeadsPerWeek = nil
 	if r.SupplyKnown {
 		s.SupplyLeadsPerWeek = rate(r.Supply)

@@ -41,11 +41,17 @@ type CampaignJudgement struct {
 	// Tolerance is the target's t; PlanQualifiedPercent its plan's quality.
 	Tolerance            float64
 	PlanQualifiedPercent *int32
+	// WindowWeeks is the window the campaign's leads are counted over, in
+	// weeks (0 is a week): leads per week times it is the sample its
+	// quality is judged on.
+	WindowWeeks float64
 }
 
 // JudgeCampaign is a campaign's own verdict on its share, with the target's
 // tolerance and in the target's order of urgency: poor quality is named
-// before volume, because more of the same leads would not fix it.
+// before volume, because more of the same leads would not fix it. Quality
+// is judged like the target's (belowPlan), on MinQualitySample leads at
+// least.
 func JudgeCampaign(c CampaignJudgement) Verdict {
 	t := c.Tolerance
 	switch {
@@ -59,7 +65,9 @@ func JudgeCampaign(c CampaignJudgement) Verdict {
 		return Verdict{v1alpha1.AwaitingMetricsReason, "The campaign's leads have not been read yet"}
 	}
 	leads, share := nonNegative(*c.Leads), nonNegative(*c.Allocated)
-	if p := c.PlanQualifiedPercent; p != nil && c.QualifiedPercent != nil && *c.QualifiedPercent < float64(*p)*(1-t) {
+	n := leads * windowWeeks(CampaignInput{WindowWeeks: c.WindowWeeks})
+	if p := c.PlanQualifiedPercent; p != nil && c.QualifiedPercent != nil && n >= MinQualitySample &&
+		belowPlan(n*nonNegative(*c.QualifiedPercent)/100, n, float64(*p)/100, t) {
 		return Verdict{v1alpha1.LeadQualityLowReason, fmt.Sprintf(
 			"%s%% of the campaign's leads qualify against a plan of %d%%: improve its targeting, not its volume",
 			num(*c.QualifiedPercent), *p)}

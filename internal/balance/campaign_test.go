@@ -50,7 +50,11 @@ func TestJudgeCampaign(t *testing.T) {
 		{"capped at max while its target is short is short", func(j *CampaignJudgement) { j.AtMax, j.TargetShort = true, true }, v1alpha1.LeadShortfallReason, `while SalesTarget "emea-smb" is short of leads`},
 		{"above its share beyond the tolerance overflows", func(j *CampaignJudgement) { j.Leads = ptr.To(67.3) }, v1alpha1.LeadOverflowReason, "against a 56/wk share"},
 		{"its own leads below the plan's quality name it", func(j *CampaignJudgement) { j.QualifiedPercent = ptr.To(10.0) }, v1alpha1.LeadQualityLowReason, "10% of the campaign's leads qualify against a plan of 40%"},
-		{"poor quality outranks its shortfall: volume would not fix it", func(j *CampaignJudgement) { j.QualifiedPercent, j.Leads = ptr.To(10.0), ptr.To(5.0) }, v1alpha1.LeadQualityLowReason, ""},
+		{"poor quality outranks its shortfall: volume would not fix it", func(j *CampaignJudgement) { j.QualifiedPercent, j.Leads = ptr.To(10.0), ptr.To(40.0) }, v1alpha1.LeadQualityLowReason, ""},
+		{"five poor leads are too few to judge their quality: the shortfall is named", func(j *CampaignJudgement) { j.QualifiedPercent, j.Leads = ptr.To(10.0), ptr.To(5.0) }, v1alpha1.LeadShortfallReason, ""},
+		{"a month's window counts four weeks of leads", func(j *CampaignJudgement) {
+			j.QualifiedPercent, j.Leads, j.Allocated, j.WindowWeeks = ptr.To(10.0), ptr.To(10.0), ptr.To(10.0), 4
+		}, v1alpha1.LeadQualityLowReason, ""},
 		{"quality just inside the tolerance is fine", func(j *CampaignJudgement) { j.QualifiedPercent = ptr.To(32.0) }, v1alpha1.BalancedReason, ""},
 		{"quality is not judged without a plan for it", func(j *CampaignJudgement) { j.QualifiedPercent, j.PlanQualifiedPercent = ptr.To(1.0), nil }, v1alpha1.BalancedReason, ""},
 	} {
@@ -67,10 +71,11 @@ func TestJudgeCampaign(t *testing.T) {
 
 func TestTargetNamesTheCampaignsThatPullQualityDown(t *testing.T) {
 	in := baseInput()
+	// Counted over ten weeks, 900 leads: enough to judge 24% against 32%.
 	in.Campaigns = []CampaignInput{
-		{Name: "webinar", Weight: 1, Leads: ptr.To(50.0), QualifiedLeads: ptr.To(5.0), MaxLeads: 300},
-		{Name: "outbound", Weight: 1, Leads: ptr.To(30.0), QualifiedLeads: ptr.To(15.0), MaxLeads: 300},
-		{Name: "events", Weight: 1, Leads: ptr.To(10.0), QualifiedLeads: ptr.To(2.0), MaxLeads: 300},
+		{Name: "webinar", Weight: 1, Leads: ptr.To(50.0), QualifiedLeads: ptr.To(5.0), MaxLeads: 300, WindowWeeks: 10},
+		{Name: "outbound", Weight: 1, Leads: ptr.To(30.0), QualifiedLeads: ptr.To(15.0), MaxLeads: 300, WindowWeeks: 10},
+		{Name: "events", Weight: 1, Leads: ptr.To(10.0), QualifiedLeads: ptr.To(2.0), MaxLeads: 300, WindowWeeks: 10},
 	}
 	v := Evaluate(in).Verdict
 	want := "below plan: webinar (10%), events (20%)"

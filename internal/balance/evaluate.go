@@ -31,16 +31,18 @@ import (
 const (
 	// Week is the unit of every rate: leads per week.
 	Week = 7 * 24 * time.Hour
-	// MinWinRateSample is the accepted leads of the cohort that could have
-	// closed a period needs before its observed win rate replaces the plan's.
+	// MinWinRateSample is the fewest accepted leads of the cohort that could
+	// have closed a period needs before its observed win rate is used or
+	// judged; minConversionSample asks for more at a low planned rate.
 	MinWinRateSample = 30
 	// PriorWins is the weight of the plan's win rate, in wins: the observed
 	// rate counts as much as the plan once its cohort is expected to hold
 	// this many wins.
 	PriorWins = 3
 	// MinDealSample is the won deals a period needs before its observed
-	// average deal size replaces the plan's.
-	MinDealSample = 5
+	// average deal size is used: five deals with one windfall say little
+	// about the next five.
+	MinDealSample = 20
 	// minWeeksLeft is ε: however late in the period, need is spread over at
 	// least a day, so it stays finite.
 	minWeeksLeft = 1.0 / 7
@@ -69,6 +71,9 @@ type TargetObserved struct {
 	CohortAccepted *float64
 	// PipelineLeads is the accepted leads not yet won or lost.
 	PipelineLeads *float64
+	// LeadsPastFirstContact is the leads accepted this period whose first
+	// contact missed the sla.
+	LeadsPastFirstContact *float64
 }
 
 // CampaignInput is one campaign referencing the target.
@@ -80,6 +85,9 @@ type CampaignInput struct {
 	Suspended bool
 	// Leads and QualifiedLeads are observed per week; nil is unknown.
 	Leads, QualifiedLeads *float64
+	// WindowWeeks is the window its leads are counted over, in weeks (0 is
+	// a week): leads per week times it is the sample quality is judged on.
+	WindowWeeks float64
 	// Producing is what the campaign's outreach makes a week now: the
 	// workers running times their yield; nil is unknown. Leads count a
 	// trailing window, so after demand rises they lag what the campaign
@@ -183,7 +191,16 @@ type Result struct {
 	// there was nothing to hold either, and no campaign gets a share.
 	DemandHeld, DemandKnown bool
 	Allocations             []Allocation
-	Verdict                 Verdict
+	// Verdict is the most urgent class that holds, its message naming the
+	// others; Classes is every class that holds, most urgent first.
+	Verdict Verdict
+	Classes []Verdict
+	// Samples says how much of each rate was observed and whether it was
+	// judged.
+	Samples []Sample
+	// LeadsUnworked is true when more accepted leads miss the sla than it
+	// tolerates; demand is then held at what marketing makes now.
+	LeadsUnworked bool
 }
 
 // Evaluate computes capacity, the planned period, need, demand, supply,
@@ -314,46 +331,119 @@ func Evaluate(in TargetInput) Result {
 		}
 	}
 
+	r.Samples = samples(in, r)
+	if f := sample(r.Samples, v1alpha1.FollowUpSample); f.Judged && s.SLA != nil &&
+		significantlyAbove(nonNegative(*in.Observed.LeadsPastFirstContact), f.Size, float64(slaTolerance(s.SLA))/100) {
+		// Leads wait: more leads would wait too. Ask for no more than
+		// marketing makes now.
+		r.LeadsUnworked = true
+		if r.SupplyKnown {
+			r.Demand = math.Min(r.Demand, r.AtMost)
+		}
+	}
 	if r.DemandKnown {
 		r.Allocations = Allocate(r.Demand, in.Campaigns)
 	}
-	r.Verdict = judge(in, r, t)
+	r.Classes = judge(in, r, t)
+	if len(r.Classes) == 1 && r.Classes[0].Reason == v1alpha1.AwaitingMetricsReason {
+		r.Verdict, r.Classes = r.Classes[0], nil
+	} else {
+		r.Verdict = verdict(r.Classes, r, t)
+	}
 	return r
 }
 
-// judge classifies drift, most urgent first.
-func judge(in TargetInput, r Result, t float64) Verdict {
+// samples says how much of each rate judged against the plan was observed
+// and whether it was enough to judge.
+func samples(in TargetInput, r Result) []Sample {
+	var out []Sample
+	var leads float64
+	for _, c := range in.Campaigns {
+		if c.Leads != nil && c.QualifiedLeads != nil {
+			leads += nonNegative(*c.Leads) * windowWeeks(c)
+		}
+	}
+	out = append(out, Sample{Name: v1alpha1.QualitySample, Size: finite(leads), Minimum: MinQualitySample,
+		Judged: r.Quality != nil && leads >= MinQualitySample})
+
+	plan := nonNegative(finite(in.Spec.Plan.LeadToWinPercent.AsApproximateFloat64() / 100))
+	conv := Sample{Name: v1alpha1.ConversionSample, Minimum: minConversionSample(plan)}
+	if c := cohortOf(in.Spec.Plan, in.Observed); c != nil && r.ObservedWinRate != nil {
+		conv.Size = finite(nonNegative(*c))
+		conv.Judged = conv.Size >= conv.Minimum
+	}
+	out = append(out, conv)
+
+	deals := Sample{Name: v1alpha1.DealSizeSample, Minimum: MinDealSample}
+	if d := in.Observed.ClosedWonDeals; d != nil {
+		deals.Size = finite(nonNegative(*d))
+		deals.Judged = r.DealSizeBasis == ObservedBasis
+	}
+	out = append(out, deals)
+
+	if in.Spec.SLA != nil {
+		f := Sample{Name: v1alpha1.FollowUpSample, Minimum: MinFollowUpSample}
+		if a := in.Observed.AcceptedLeads; a != nil && in.Observed.LeadsPastFirstContact != nil {
+			f.Size = finite(nonNegative(*a))
+			f.Judged = f.Size >= MinFollowUpSample
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// windowWeeks is the weeks a campaign's leads are counted over; its leads
+// per week times it are the leads in its sample.
+func windowWeeks(c CampaignInput) float64 {
+	if c.WindowWeeks > 0 && !math.IsInf(c.WindowWeeks, 0) {
+		return c.WindowWeeks
+	}
+	return 1
+}
+
+// judge lists every drift class that holds, most urgent first; an empty
+// list is balanced. A single AwaitingMetrics verdict says nothing can be
+// judged yet.
+func judge(in TargetInput, r Result, t float64) []Verdict {
 	s := in.Spec
 	reps, can := canWork(in, r)
 	open := in.Observed.OpenLeads
+	var classes []Verdict
 	switch {
 	case r.SupplyKnown && r.AtLeast > r.Capacity*(1+t):
-		return Verdict{v1alpha1.LeadOverflowReason, fmt.Sprintf(
+		classes = append(classes, Verdict{v1alpha1.LeadOverflowReason, fmt.Sprintf(
 			"supply %s/wk is %s above what %s can work (%s): scale down outreach or add capacity",
-			num(r.Supply), pctAbove(r.Supply, r.Capacity), reps, can)}
+			num(r.Supply), pctAbove(r.Supply, r.Capacity), reps, can)})
 	case open != nil && *open > r.AcceptedCapacity:
-		return Verdict{v1alpha1.LeadOverflowReason, fmt.Sprintf(
+		classes = append(classes, Verdict{v1alpha1.LeadOverflowReason, fmt.Sprintf(
 			"%s leads wait unworked, more than a week of what %s can work (%s/wk accepted): scale down outreach or add capacity",
-			num(*open), reps, num(r.AcceptedCapacity))}
-	case r.SteadyNeed > r.Capacity*(1+t):
-		return Verdict{v1alpha1.CapacityBelowQuotaNeedReason, fmt.Sprintf(
+			num(*open), reps, num(r.AcceptedCapacity))})
+	}
+	if r.SteadyNeed > r.Capacity*(1+t) {
+		classes = append(classes, Verdict{v1alpha1.CapacityBelowQuotaNeedReason, fmt.Sprintf(
 			"the quota of %s needs %s leads/wk at an even pace but %s can work %s: add reps or lower the quota",
-			r.Horizon.Name, num(r.SteadyNeed), reps, can)}
+			r.Horizon.Name, num(r.SteadyNeed), reps, can)})
 	}
-	if !r.SupplyKnown {
-		return Verdict{v1alpha1.AwaitingMetricsReason, "No campaign's leads have been observed yet"}
+	if len(classes) == 0 && !r.SupplyKnown {
+		return []Verdict{{v1alpha1.AwaitingMetricsReason, "No campaign's leads have been observed yet"}}
 	}
-	if !r.DemandKnown {
-		return Verdict{v1alpha1.AwaitingMetricsReason, "This period's bookings are unknown, so is demand: no share is given until they are read"}
+	if len(classes) == 0 && !r.DemandKnown {
+		return []Verdict{{v1alpha1.AwaitingMetricsReason, "This period's bookings are unknown, so is demand: no share is given until they are read"}}
+	}
+	if !r.SupplyKnown || !r.DemandKnown {
+		return classes
 	}
 	planQ := s.Plan.QualifiedPercent
-	if planQ != nil && r.Quality != nil && *r.Quality*100 < float64(*planQ)*(1-t) {
-		msg := fmt.Sprintf("%s%% of leads qualify against a plan of %d%%: improve targeting, not volume",
-			num(*r.Quality*100), *planQ)
+	qualityLow := false
+	if q := sample(r.Samples, v1alpha1.QualitySample); planQ != nil && q.Judged && r.Quality != nil &&
+		belowPlan(*r.Quality*q.Size, q.Size, float64(*planQ)/100, t) {
+		qualityLow = true
+		msg := fmt.Sprintf("%s%% of %s leads qualify against a plan of %d%%: improve targeting, not volume",
+			num(*r.Quality*100), num(q.Size), *planQ)
 		if low := lowQuality(in.Campaigns, float64(*planQ)*(1-t)/100); low != "" {
 			msg += "; below plan: " + low
 		}
-		return Verdict{v1alpha1.LeadQualityLowReason, msg}
+		classes = append(classes, Verdict{v1alpha1.LeadQualityLowReason, msg})
 	}
 	// Marketing is short when neither the leads of the trailing window nor
 	// what its outreach makes now reach demand: a campaign that already
@@ -361,19 +451,62 @@ func judge(in TargetInput, r Result, t float64) Verdict {
 	// days before demand rose. (LeadOverflow above likewise needs both
 	// over capacity.)
 	if r.AtMost < r.Demand*(1-t) {
-		return Verdict{v1alpha1.LeadShortfallReason, fmt.Sprintf(
+		classes = append(classes, Verdict{v1alpha1.LeadShortfallReason, fmt.Sprintf(
 			"supply %s/wk is %s below demand (%s/wk): marketing should add volume",
-			num(r.Supply), pctBelow(r.Supply, r.Demand), num(r.Demand))}
+			num(r.Supply), pctBelow(r.Supply, r.Demand), num(r.Demand))})
 	}
 	planW := s.Plan.LeadToWinPercent.AsApproximateFloat64() / 100
-	if r.ObservedWinRate != nil && *r.ObservedWinRate < planW*(1-t) && r.Supply <= r.Capacity {
-		return Verdict{v1alpha1.ConversionLowReason, fmt.Sprintf(
-			"%s%% of accepted leads are won against a plan of %s%%, on leads of planned quality: review how sales works them",
-			num(*r.ObservedWinRate*100), num(planW*100))}
+	if c := sample(r.Samples, v1alpha1.ConversionSample); c.Judged && !qualityLow && r.Supply <= r.Capacity &&
+		belowPlan(*r.ObservedWinRate*c.Size, c.Size, planW, t) {
+		classes = append(classes, Verdict{v1alpha1.ConversionLowReason, fmt.Sprintf(
+			"%s%% of %s accepted leads old enough to have closed are won against a plan of %s%%, on leads of planned quality: review how sales works them",
+			num(*r.ObservedWinRate*100), num(c.Size), num(planW*100))})
 	}
-	return Verdict{v1alpha1.BalancedReason, fmt.Sprintf(
-		"supply %s/wk is within %d%% of demand (%s/wk, for %s) and capacity (%s/wk)",
-		num(r.Supply), int(math.Round(t*100)), num(r.Demand), horizonText(r.Horizon), num(r.Capacity))}
+	if r.LeadsUnworked {
+		f := sample(r.Samples, v1alpha1.FollowUpSample)
+		past := nonNegative(*in.Observed.LeadsPastFirstContact)
+		classes = append(classes, Verdict{v1alpha1.LeadsUnworkedReason, fmt.Sprintf(
+			"%s%% of accepted leads (%s of %s) got no first contact within %d minutes, against a tolerance of %d%%: sales should work them; truce adds no volume meanwhile",
+			num(100*past/f.Size), num(past), num(f.Size), s.SLA.FirstContactMinutes, slaTolerance(s.SLA))})
+	}
+	return classes
+}
+
+// verdict is the most urgent class, its message naming the others, or
+// Balanced when none holds.
+func verdict(classes []Verdict, r Result, t float64) Verdict {
+	if len(classes) == 0 {
+		return Verdict{v1alpha1.BalancedReason, fmt.Sprintf(
+			"supply %s/wk is within %d%% of demand (%s/wk, for %s) and capacity (%s/wk)",
+			num(r.Supply), int(math.Round(t*100)), num(r.Demand), horizonText(r.Horizon), num(r.Capacity))}
+	}
+	v := classes[0]
+	if len(classes) > 1 {
+		others := make([]string, 0, len(classes)-1)
+		for _, c := range classes[1:] {
+			others = append(others, c.Reason)
+		}
+		v.Message += "; also " + strings.Join(others, ", ")
+	}
+	return v
+}
+
+// sample finds the named sample; a missing one is not judged.
+func sample(samples []Sample, name v1alpha1.SampleName) Sample {
+	for _, s := range samples {
+		if s.Name == name {
+			return s
+		}
+	}
+	return Sample{Name: name}
+}
+
+// slaTolerance is the sla's tolerance in percent.
+func slaTolerance(s *v1alpha1.SLASpec) int32 {
+	if s == nil || s.TolerancePercent == nil {
+		return 10
+	}
+	return *s.TolerancePercent
 }
 
 // canWork names the reps and what they can work, in campaign leads, and
@@ -528,11 +661,8 @@ func projection(in TargetInput, r Result, quota, perAccepted, perLead float64) (
 // the plan.
 func winRate(p v1alpha1.PlanSpec, o TargetObserved) (float64, Basis, *float64) {
 	plan := nonNegative(finite(p.LeadToWinPercent.AsApproximateFloat64() / 100))
-	cohort := o.CohortAccepted
-	if cohort == nil && SalesCycle(p) == 0 {
-		cohort = o.AcceptedLeads
-	}
-	if cohort == nil || o.ClosedWonDeals == nil || *cohort < MinWinRateSample || math.IsInf(*cohort, 0) {
+	cohort := cohortOf(p, o)
+	if cohort == nil || o.ClosedWonDeals == nil || *cohort < minConversionSample(plan) || math.IsInf(*cohort, 0) {
 		return plan, PlanBasis, nil
 	}
 	won := math.Min(nonNegative(*o.ClosedWonDeals), *cohort)
@@ -545,15 +675,38 @@ func winRate(p v1alpha1.PlanSpec, o TargetObserved) (float64, Basis, *float64) {
 	return w, ObservedBasis, &observed
 }
 
+// minConversionSample is the matured leads the win rate needs before it is
+// used or judged: MinWinRateSample, and enough for the plan to expect
+// MinConversionWins wins (125 at 4%).
+func minConversionSample(plan float64) float64 {
+	if plan <= 0 {
+		return MinWinRateSample
+	}
+	return math.Max(MinWinRateSample, math.Ceil(MinConversionWins/plan))
+}
+
+// cohortOf is the accepted leads this period's wins came from: the cohort
+// query, or, without a sales cycle, this period's accepted leads.
+func cohortOf(p v1alpha1.PlanSpec, o TargetObserved) *float64 {
+	if o.CohortAccepted == nil && SalesCycle(p) == 0 {
+		return o.AcceptedLeads
+	}
+	return o.CohortAccepted
+}
+
+// dealSize is the deal size need uses: the plan's until MinDealSample deals
+// were won this period, then the observed average pulled toward the plan
+// by PriorDeals deals of the plan's size, so one windfall does not cut
+// need by half.
 func dealSize(p v1alpha1.PlanSpec, o TargetObserved) (float64, Basis) {
 	var plan float64
 	if p.AverageDealSize != nil {
 		plan = nonNegative(finite(p.AverageDealSize.AsApproximateFloat64()))
 	}
-	if o.ClosedWonRevenue == nil || o.ClosedWonDeals == nil || *o.ClosedWonDeals < MinDealSample {
+	if o.ClosedWonRevenue == nil || o.ClosedWonDeals == nil || *o.ClosedWonDeals < MinDealSample || math.IsInf(*o.ClosedWonDeals, 0) {
 		return plan, PlanBasis
 	}
-	if d := finite(nonNegative(*o.ClosedWonRevenue) / *o.ClosedWonDeals); d > 0 {
+	if d := finite((nonNegative(*o.ClosedWonRevenue) + PriorDeals*plan) / (*o.ClosedWonDeals + PriorDeals)); d > 0 {
 		return d, ObservedBasis
 	}
 	return plan, PlanBasis

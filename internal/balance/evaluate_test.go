@@ -94,15 +94,21 @@ func TestDriftClasses(t *testing.T) {
 		{"catching up a shortfall already past is not a lack of reps", []func(*TargetInput){quota("1.73M"), supply(200)}, v1alpha1.BalancedReason, ""},
 
 		{"quality at plan minus the tolerance is not low", []func(*TargetInput){qualified(0.32)}, v1alpha1.BalancedReason, ""},
-		{"quality just below plan minus the tolerance is low", []func(*TargetInput){qualified(0.319)}, v1alpha1.LeadQualityLowReason,
-			"31.9% of leads qualify against a plan of 40%: improve targeting, not volume"},
+		{"quality below plan minus the tolerance but within what 83 leads allow of the plan is not low", []func(*TargetInput){qualified(0.30)}, v1alpha1.BalancedReason, ""},
+		{"quality significantly below plan minus the tolerance is low", []func(*TargetInput){qualified(0.15)}, v1alpha1.LeadQualityLowReason,
+			"15% of 83.3 leads qualify against a plan of 40%: improve targeting, not volume"},
+		{"a dozen leads of which 3 qualify are too few to judge quality: the shortfall is named", []func(*TargetInput){supply(12), qualified(0.25)}, v1alpha1.LeadShortfallReason,
+			"supply 12/wk is 86% below demand"},
 
 		{"conversion just inside the tolerance is balanced", []func(*TargetInput){converted(1000, 33), supply(170)}, v1alpha1.BalancedReason, ""},
-		{"conversion below plan on leads of planned quality is low", []func(*TargetInput){converted(1000, 31), supply(170)}, v1alpha1.ConversionLowReason,
-			"3.1% of accepted leads are won against a plan of 4%"},
+		{"conversion below the tolerance but within what 300 leads allow of the plan is balanced", []func(*TargetInput){converted(300, 8), supply(170)}, v1alpha1.BalancedReason, ""},
+		{"conversion significantly below plan on leads of planned quality is low", []func(*TargetInput){converted(1000, 20), supply(160)}, v1alpha1.ConversionLowReason,
+			"2% of 1000 accepted leads old enough to have closed are won against a plan of 4%"},
+		{"a new team's first 30 leads without a win are too few to judge conversion", []func(*TargetInput){converted(30, 0)}, v1alpha1.BalancedReason, ""},
 
 		{"an overflow outranks poor quality", []func(*TargetInput){fillCapacity, supply(300), qualified(0.1)}, v1alpha1.LeadOverflowReason, ""},
-		{"poor quality outranks a shortfall: volume would not fix it", []func(*TargetInput){supply(10), qualified(0.1)}, v1alpha1.LeadQualityLowReason, ""},
+		{"a team short of leads and of quality is told both, quality first", []func(*TargetInput){supply(40), qualified(0.1)}, v1alpha1.LeadQualityLowReason,
+			"10% of 40 leads qualify against a plan of 40%: improve targeting, not volume...; also LeadShortfall"},
 		{"nothing observed yet awaits metrics", []func(*TargetInput){func(in *TargetInput) { in.Campaigns[0].Leads = nil }}, v1alpha1.AwaitingMetricsReason, ""},
 	}
 	for _, c := range cases {
@@ -247,20 +253,40 @@ func TestObservedReplacesPlanOnlyWithEnoughData(t *testing.T) {
 	if r.WinRateBasis != PlanBasis || r.DealSizeBasis != PlanBasis || r.WinRate != 0.04 || r.DealSize != 30000 {
 		t.Fatalf("cold start: got %v %v from %s/%s, want the plan's", r.WinRate, r.DealSize, r.WinRateBasis, r.DealSizeBasis)
 	}
-	converted(MinWinRateSample-1, 4)(&in)
+	converted(124, MinDealSample-1)(&in)
 	if r := Evaluate(in); r.WinRateBasis != PlanBasis || r.DealSizeBasis != PlanBasis {
-		t.Fatalf("29 accepted leads and 4 deals: got %s/%s, want the plan's", r.WinRateBasis, r.DealSizeBasis)
+		t.Fatalf("124 accepted leads, in which 4%% expects fewer than 5 wins, and 19 deals: got %s/%s, want the plan's", r.WinRateBasis, r.DealSizeBasis)
 	}
-	converted(MinWinRateSample, MinDealSample)(&in)
+	converted(300, MinDealSample)(&in)
 	r = Evaluate(in)
 	if r.WinRateBasis != ObservedBasis || r.DealSizeBasis != ObservedBasis {
-		t.Fatalf("30 accepted leads and 5 deals: got %s/%s, want observed", r.WinRateBasis, r.DealSizeBasis)
+		t.Fatalf("300 accepted leads and 20 deals: got %s/%s, want observed", r.WinRateBasis, r.DealSizeBasis)
 	}
-	// 5 wins of 30 leads, pulled toward the plan's 4% with the weight of
+	// 20 wins of 300 leads, pulled toward the plan's 4% with the weight of
 	// the leads in which the plan expects PriorWins wins.
-	expectNear(t, "win rate", r.WinRate, (5.0+PriorWins)/(30+PriorWins/0.04))
-	expectNear(t, "observed win rate", *r.ObservedWinRate, 5.0/30)
-	expectNear(t, "deal size", r.DealSize, 600000.0/5)
+	expectNear(t, "win rate", r.WinRate, (20.0+PriorWins)/(300+PriorWins/0.04))
+	expectNear(t, "observed win rate", *r.ObservedWinRate, 20.0/300)
+	// 600k from 20 deals, pulled toward 30k with the weight of 10 deals.
+	expectNear(t, "deal size", r.DealSize, (600000.0+10*30000)/30)
+}
+
+func TestOneWindfallDoesNotHalveNeed(t *testing.T) {
+	// Five deals, one of them 300k: 420k, an average of 84k against a plan
+	// of 30k. Divided by it, need fell from 79.5 to 21/wk, and the quarter
+	// ended at 95%. Five deals are too few to judge a deal size by.
+	in := baseInput()
+	in.Observed.ClosedWonRevenue, in.Observed.ClosedWonDeals = ptr.To(420000.0), ptr.To(5.0)
+	r := Evaluate(in)
+	if r.DealSizeBasis != PlanBasis || r.DealSize != 30000 {
+		t.Fatalf("deal size %v from %s, want the plan's 30k", r.DealSize, r.DealSizeBasis)
+	}
+	expectNear(t, "need", r.Need, (1.2e6-420000)/1200/6)
+	if s := sample(r.Samples, v1alpha1.DealSizeSample); s.Judged || s.Size != 5 || s.Minimum != MinDealSample {
+		t.Errorf("deal size sample %+v, want 5 of 20, not judged", s)
+	}
+	// At 20 deals the windfall is one of 20, and pulled toward the plan.
+	in.Observed.ClosedWonRevenue, in.Observed.ClosedWonDeals = ptr.To(19*30000.0+300000), ptr.To(20.0)
+	expectNear(t, "deal size at 20 deals", Evaluate(in).DealSize, (19*30000.0+300000+10*30000)/30)
 }
 
 func TestWithASalesCycleWinsAreDividedByTheLeadsTheyCameFrom(t *testing.T) {
