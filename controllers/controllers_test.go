@@ -130,7 +130,7 @@ var _ = Describe("SalesTarget controller", func() {
 
 	It("writes nothing when a reconcile finds nothing changed", func() {
 		// Without queries there is nothing to read: the plan is in use.
-		st := create(targetSample, ns, &v1alpha1.SalesTarget{}, func(s *v1alpha1.SalesTarget) { s.Spec.Metrics = nil })
+		st := create(targetSample, ns, &v1alpha1.SalesTarget{}, func(s *v1alpha1.SalesTarget) { s.Spec.Metrics, s.Spec.SLA = nil, nil })
 		Eventually(func(g Gomega) {
 			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(st), st)).To(Succeed())
 			condition(v1alpha1.MetricsAvailableCondition, metav1.ConditionTrue, v1alpha1.MetricsReadReason)(g, st, st.Status.Conditions)
@@ -442,7 +442,10 @@ var _ = Describe("Judging a SalesTarget's balance", func() {
 			g.Expect(s.Campaigns[1].SupplyLeadsPerWeek.String()).To(Equal("30"))
 			condition(v1alpha1.BalancedCondition, metav1.ConditionFalse, v1alpha1.LeadShortfallReason)(g, st, s.Conditions)
 			g.Expect(meta.FindStatusCondition(s.Conditions, v1alpha1.BalancedCondition).Message).To(ContainSubstring("marketing should add volume"))
-			condition(v1alpha1.QuotaAtRiskCondition, metav1.ConditionFalse, v1alpha1.OnPaceReason)(g, st, s.Conditions)
+			// 600k booked, and 50 leads/wk for 5.94 weeks close 356k more:
+			// 80% of the quota, just below 100% × (1 − 20%).
+			condition(v1alpha1.QuotaAtRiskCondition, metav1.ConditionTrue, v1alpha1.BelowPaceReason)(g, st, s.Conditions)
+			g.Expect(s.ProjectedAttainmentPercent.String()).To(Equal("80"))
 		}).Should(Succeed())
 
 		// The campaigns surge past what 8 reps can work.

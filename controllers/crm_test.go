@@ -113,6 +113,14 @@ func (c *testCRM) setTargetConversion(ns, target string, wonRevenue, accepted, d
 	c.doc[ns+"/"+target] = map[string]any{"wonRevenue": wonRevenue, "accepted": accepted, "deals": deals}
 }
 
+// setTargetFollowUp reports accepted leads, won at the plan's 4%, and
+// those past the first contact.
+func (c *testCRM) setTargetFollowUp(ns, target string, wonRevenue, accepted, past float64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.doc[ns+"/"+target] = map[string]any{"wonRevenue": wonRevenue, "accepted": accepted, "deals": accepted * 0.04, "pastFirstContact": past}
+}
+
 // targetReadsFromCRM points a target's won revenue at the test CRM and
 // judges drift at once (no stabilization window), in UTC.
 func targetReadsFromCRM(st *v1alpha1.SalesTarget) {
@@ -123,6 +131,7 @@ func targetReadsFromCRM(st *v1alpha1.SalesTarget) {
 	st.Spec.Plan.SalesCycleDays = ptr.To[int32](0)
 	st.Spec.Plan.AcceptedPercent = nil
 	st.Spec.Quota.Schedule = nil
+	st.Spec.SLA = nil
 	st.Spec.PollingIntervalSeconds = ptr.To[int32](5)
 	st.Spec.Drift = &v1alpha1.DriftSpec{TolerancePercent: ptr.To[int32](20), StabilizationWindowSeconds: ptr.To[int32](0)}
 	st.Spec.Metrics = &v1alpha1.SalesTargetMetrics{

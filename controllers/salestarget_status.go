@@ -117,9 +117,10 @@ func balanceCampaign(c *v1alpha1.Campaign) balance.CampaignInput {
 	if c.Spec.Weight != nil {
 		ci.Weight = *c.Spec.Weight
 	}
-	if n := c.Status.CurrentParallelism; n != nil {
+	if n := c.Status.CurrentParallelism; n != nil && c.Status.YieldBasis == v1alpha1.Basis(balance.ObservedBasis) {
 		// What the outreach makes a week now: its leads count a trailing
-		// window, which lags a scale the campaign already made.
+		// window, which lags a scale the campaign already made. Only an
+		// observed yield says so; the plan's is a guess.
 		ci.Producing = ptr.To(float64(*n) * campaignYield(c))
 	}
 	if l := c.Status.LeadsPerWeek; l != nil {

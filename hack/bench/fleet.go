@@ -148,6 +148,8 @@ func (s *samples) newTarget(ns string, t int, poll int32) *v1alpha1.SalesTarget 
 	st := s.target.DeepCopy()
 	st.Name, st.Namespace = targetName(t), ns
 	st.Spec.PollingIntervalSeconds = ptr.To(poll)
+	// The fleet's source serves the four numbers below, no follow-up.
+	st.Spec.SLA = nil
 	st.Spec.Metrics = &v1alpha1.SalesTargetMetrics{
 		ClosedWonRevenue: "{.team.wonRevenue}",
 		ClosedWonDeals:   "{.team.wonDeals}",

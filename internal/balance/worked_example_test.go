@@ -19,6 +19,7 @@ package balance
 import (
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -92,5 +93,74 @@ func TestWorkedExampleAQuarterEndWithA30DayCycle(t *testing.T) {
 				r.Horizon.Name, map[bool]string{true: "+ " + r.Horizon.AlsoName, false: ""}[r.Horizon.Also != nil],
 				r.Horizon.InFlight/1000, r.WeeksLeft, r.Need, r.Verdict.Reason))
 		})
+	}
+}
+
+// TestWorkedExampleWhenQualityIsJudged is "Significance before blame,
+// worked" in docs/how-it-works.md: the base team's plan says 40% of leads
+// qualify, so with a tolerance of 20% quality is low below 32%, and only
+// when the plan lies above the sample's 95% Wilson interval.
+func TestWorkedExampleWhenQualityIsJudged(t *testing.T) {
+	for _, c := range []struct {
+		leads, qualified float64
+		lo, hi           float64
+		judged, low      bool
+	}{
+		// 12 leads, 3 qualify: 25%, but anything from 9% to 53% is as
+		// likely, and below 30 leads nothing is judged.
+		{12, 3, 0.089, 0.532, false, false},
+		// 83 leads, 25 qualify: 30%, below 32%, but 40% is inside 21-41%.
+		{83, 25, 0.213, 0.407, true, false},
+		// 83 leads, 21 qualify: 25%, and 40% is above 17-36%.
+		{83, 21, 0.172, 0.356, true, true},
+	} {
+		t.Run(fmt.Sprintf("%v of %v", c.qualified, c.leads), func(t *testing.T) {
+			lo, hi := wilson(c.qualified, c.leads)
+			if math.Abs(lo-c.lo) > 0.001 || math.Abs(hi-c.hi) > 0.001 {
+				t.Errorf("interval %.3f-%.3f, want %.3f-%.3f", lo, hi, c.lo, c.hi)
+			}
+			in := baseInput()
+			in.Campaigns[0].Leads, in.Campaigns[0].QualifiedLeads = ptr.To(c.leads), ptr.To(c.qualified)
+			// Demand is met whatever the supply, so only quality is judged.
+			in.Spec.Quota.Revenue = ptr.To(resource.MustParse("1k"))
+			r := Evaluate(in)
+			if s := sample(r.Samples, v1alpha1.QualitySample); s.Judged != c.judged {
+				t.Errorf("judged %v, want %v", s.Judged, c.judged)
+			}
+			if low := r.Verdict.Reason == v1alpha1.LeadQualityLowReason; low != c.low {
+				t.Errorf("got %s (%s), want LeadQualityLow %v", r.Verdict.Reason, r.Verdict.Message, c.low)
+			}
+		})
+	}
+}
+
+// TestWorkedExampleLeadsLeftUnworked is "The follow-up service level,
+// worked" in docs/how-it-works.md: sales agreed to call an accepted lead
+// within an hour, and 10% may miss it.
+func TestWorkedExampleLeadsLeftUnworked(t *testing.T) {
+	in := baseInput()
+	in.Spec.SLA = &v1alpha1.SLASpec{FirstContactMinutes: 60, TolerancePercent: ptr.To[int32](10)}
+	// 300 leads accepted this quarter, 90 of them called late or not yet.
+	in.Observed.AcceptedLeads, in.Observed.LeadsPastFirstContact = ptr.To(300.0), ptr.To(90.0)
+	// Marketing makes 60 leads a week against a need of 83: short, but
+	// more leads would wait too.
+	supply(60)(&in)
+	r := Evaluate(in)
+	lo, _ := wilson(90, 300)
+	if math.Abs(lo-0.251) > 0.001 {
+		t.Errorf("the share's interval starts at %.3f, want 0.251", lo)
+	}
+	if r.Verdict.Reason != v1alpha1.LeadsUnworkedReason ||
+		!strings.Contains(r.Verdict.Message, "30% of accepted leads (90 of 300) got no first contact within 60 minutes, against a tolerance of 10%") {
+		t.Errorf("got %s: %s", r.Verdict.Reason, r.Verdict.Message)
+	}
+	expectNear(t, "demand held at what marketing makes", r.Demand, 60)
+	if len(r.Classes) != 1 {
+		t.Errorf("classes %v: LeadShortfall must not ask marketing for leads that would wait", r.Classes)
+	}
+	// 40 of 300 (13%): above the tolerance, but 10% is inside 10-17%.
+	in.Observed.LeadsPastFirstContact = ptr.To(40.0)
+	if r := Evaluate(in); r.LeadsUnworked {
+		t.Errorf("40 of 300 judged unworked: %s", r.Verdict.Message)
 	}
 }
