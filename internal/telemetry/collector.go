@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -118,6 +119,69 @@ func collectSalesTarget(ch chan<- prometheus.Metric, st *v1alpha1.SalesTarget) {
 		ch <- prometheus.MustNewConstMetric(stQueryFailures, prometheus.GaugeValue, float64(m.ConsecutiveFailures), with(labels, m.Name)...)
 	}
 	conditions(ch, stCondition, stConditionTime, labels, s.Conditions)
+	gauge(stAccepted, s.AcceptedPercent, 0.01)
+	if h := s.Horizon; h != nil {
+		ch <- prometheus.MustNewConstMetric(stHorizon, prometheus.GaugeValue, 1, with(labels, h.Period, h.AlsoPlans)...)
+		unit := quotaUnit(st.Spec.Quota)
+		gauge(stHorizonQuota, h.Quota, 1, unit)
+		gauge(stHorizonBooked, h.Booked, 1, unit)
+		gauge(stHorizonInFlight, h.InFlight, 1, unit, string(h.InFlightBasis))
+		gauge(stHorizonWeeks, h.LeadWeeksLeft, 1)
+	}
+	for _, sm := range s.Samples {
+		sample := with(labels, string(sm.Name))
+		judged := 0.0
+		if sm.Judged {
+			judged = 1
+		}
+		ch <- prometheus.MustNewConstMetric(stSampleSize, prometheus.GaugeValue, float64(sm.Size), sample...)
+		ch <- prometheus.MustNewConstMetric(stSampleMinimum, prometheus.GaugeValue, float64(sm.Minimum), sample...)
+		ch <- prometheus.MustNewConstMetric(stSampleJudged, prometheus.GaugeValue, judged, sample...)
+	}
+	collectDriftClasses(ch, labels, s)
+}
+
+// collectDriftClasses reports 1 for each class in status.driftClasses and 0
+// for each other known class, once the target has been judged: before that
+// (no Balanced condition, or AwaitingMetrics) 0 would claim a balance nobody
+// has seen, so there are no series. A class this binary does not know (a
+// newer controller's, during an upgrade) is reported too, once.
+func collectDriftClasses(ch chan<- prometheus.Metric, labels []string, s *v1alpha1.SalesTargetStatus) {
+	balanced := meta.FindStatusCondition(s.Conditions, v1alpha1.BalancedCondition)
+	judged := balanced != nil && balanced.Reason != v1alpha1.AwaitingMetricsReason
+	if !judged && len(s.DriftClasses) == 0 {
+		return
+	}
+	holds := make(map[string]bool, len(s.DriftClasses))
+	for _, c := range s.DriftClasses {
+		holds[c] = true
+	}
+	reported := make(map[string]bool, len(driftClasses)+len(s.DriftClasses))
+	report := func(class string, v float64) {
+		if class == "" || reported[class] {
+			return
+		}
+		reported[class] = true
+		ch <- prometheus.MustNewConstMetric(stDriftClass, prometheus.GaugeValue, v, with(labels, class)...)
+	}
+	for _, c := range driftClasses {
+		if holds[c] {
+			report(c, 1)
+		} else {
+			report(c, 0)
+		}
+	}
+	for _, c := range s.DriftClasses {
+		report(c, 1)
+	}
+}
+
+// quotaUnit is what the quota counts: revenue or deals.
+func quotaUnit(q v1alpha1.QuotaSpec) string {
+	if q.Deals != nil {
+		return "deals"
+	}
+	return "revenue"
 }
 
 func collectCampaign(ch chan<- prometheus.Metric, camp *v1alpha1.Campaign) {

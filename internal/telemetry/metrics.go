@@ -16,10 +16,15 @@ limitations under the License.
 
 package telemetry
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/truce-dev/truce/api/v1alpha1"
+)
 
 // The label sets. Each is bounded by the number of objects: names, condition
-// types and reasons, query names and a basis or unit from a fixed set.
+// types and reasons, query names, a basis, unit, drift class or sample from
+// a fixed set, and the name of the one period a target plans for.
 var (
 	targetLabels   = []string{"namespace", "salestarget"}
 	campaignLabels = []string{"namespace", "campaign", "salestarget"}
@@ -65,7 +70,40 @@ var (
 		"1 for each status condition, with its type, status and reason.", "type", "status", "reason")
 	stConditionTime = targetDesc("truce_salestarget_status_condition_last_transition_timestamp_seconds",
 		"When each status condition last changed status, in seconds since the epoch.", "type")
+	stDriftClass = targetDesc("truce_salestarget_drift_class",
+		"1 for each drift class that holds (status.driftClasses), 0 for each other known class; absent until the target is judged.", "class")
+	stAccepted = targetDesc("truce_salestarget_accepted_ratio",
+		"Share of campaign leads sales accepts, as the model uses it (status.acceptedPercent / 100).")
+	stHorizon = targetDesc("truce_salestarget_horizon_info",
+		"1, naming the period need plans for (status.horizon.period) and the next one when need also plans for it (alsoPlans).", "period", "also_plans")
+	stHorizonQuota = targetDesc("truce_salestarget_horizon_quota",
+		"The planned period's quota, in revenue or in deals (status.horizon.quota).", "unit")
+	stHorizonBooked = targetDesc("truce_salestarget_horizon_booked",
+		"Won so far in the planned period, in the quota's unit: 0 for a later period (status.horizon.booked).", "unit")
+	stHorizonInFlight = targetDesc("truce_salestarget_horizon_in_flight",
+		"What leads already in the pipeline will close in the planned period, in the quota's unit, and how it was counted (status.horizon.inFlight, inFlightBasis).", "unit", "basis")
+	stHorizonWeeks = targetDesc("truce_salestarget_horizon_lead_weeks_left",
+		"Weeks of leads made from now that still close in the planned period (status.horizon.leadWeeksLeft).")
+	stSampleSize = targetDesc("truce_salestarget_sample_size",
+		"How much of each rate was observed: leads, or deals for DealSize (status.samples).", "sample")
+	stSampleMinimum = targetDesc("truce_salestarget_sample_minimum",
+		"The size each rate's sample must reach to be judged against the plan (status.samples).", "sample")
+	stSampleJudged = targetDesc("truce_salestarget_sample_judged",
+		"1 when the rate's sample was large enough to be judged against the plan, 0 while the plan stands (status.samples).", "sample")
 )
+
+// driftClasses are the Balanced condition's drift classes, most urgent
+// first: each target reports a series for each, so a query or alert can
+// select any class by name and read 0 rather than nothing when it does not
+// hold.
+var driftClasses = []string{
+	v1alpha1.LeadOverflowReason,
+	v1alpha1.CapacityBelowQuotaNeedReason,
+	v1alpha1.LeadQualityLowReason,
+	v1alpha1.LeadShortfallReason,
+	v1alpha1.ConversionLowReason,
+	v1alpha1.LeadsUnworkedReason,
+}
 
 // Per Campaign.
 var (
@@ -98,6 +136,8 @@ var (
 var descs = []*prometheus.Desc{
 	stCapacity, stNeed, stDemand, stSupply, stOpenLeads, stQuota, stBooked, stAttainment, stProjected,
 	stWinRate, stDealSize, stPeriodEnd, stQueryFailures, stCondition, stConditionTime,
+	stDriftClass, stAccepted, stHorizon, stHorizonQuota, stHorizonBooked, stHorizonInFlight, stHorizonWeeks,
+	stSampleSize, stSampleMinimum, stSampleJudged,
 	campLeads, campQualified, campAllocated, campYield, campDesired, campCurrent, campMin, campMax,
 	campFallbackThreshold, campQueryFailures, campCondition, campConditionTime,
 }

@@ -34,6 +34,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -131,6 +132,34 @@ func TestFunnelMetrics(t *testing.T) {
 					with(stLabels, "type", c.Type))).To(Equal(float64(c.LastTransitionTime.Unix())), c.Type)
 			}
 			g.Expect(series(fams, "truce_salestarget_status_condition", stLabels)).To(HaveLen(len(s.Conditions)))
+			g.Expect(value(fams, "truce_salestarget_accepted_ratio", stLabels)).To(BeNumerically("~", f(s.AcceptedPercent)/100, 1e-9))
+			expectHorizon(g, fams, stLabels, s)
+			expectDriftClasses(g, fams, stLabels, s)
+			expectSamples(g, fams, stLabels, s)
+		}).Should(Succeed())
+	})
+
+	t.Run("reports every drift class and sample status lists", func(t *testing.T) {
+		g := newG(t)
+		// Written as a controller that judges them would write them; a
+		// controller that does not leaves them (its patches carry only what
+		// it changed), and one that does replaces them: either way the
+		// series follow status.
+		var st v1alpha1.SalesTarget
+		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(target), &st)).To(Succeed())
+		before := st.DeepCopy()
+		st.Status.DriftClasses = []string{v1alpha1.LeadShortfallReason, v1alpha1.LeadsUnworkedReason}
+		st.Status.Samples = []v1alpha1.SampleStatus{
+			{Name: v1alpha1.QualitySample, Size: 120, Minimum: 100, Judged: true},
+			{Name: v1alpha1.FollowUpSample, Size: 40, Minimum: 50},
+		}
+		g.Expect(k8s.Status().Patch(ctx, &st, client.MergeFrom(before))).To(Succeed())
+		g.Eventually(func(g Gomega) {
+			var st v1alpha1.SalesTarget
+			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(target), &st)).To(Succeed())
+			fams := gather(g)
+			expectDriftClasses(g, fams, stLabels, st.Status)
+			expectSamples(g, fams, stLabels, st.Status)
 		}).Should(Succeed())
 	})
 
@@ -181,7 +210,8 @@ func TestFunnelMetrics(t *testing.T) {
 			}
 			g.Expect(strings.ToLower(fam.GetType().String())).To(Equal(m.Type), m.Name)
 		}
-		allowed := []string{"namespace", "salestarget", "campaign", "type", "status", "reason", "unit", "basis", "metric"}
+		allowed := []string{"namespace", "salestarget", "campaign", "type", "status", "reason", "unit", "basis", "metric",
+			"class", "sample", "period", "also_plans"}
 		for name, fam := range byName {
 			if !strings.HasPrefix(name, "truce_") {
 				continue
@@ -212,6 +242,59 @@ func TestFunnelMetrics(t *testing.T) {
 			g.Expect(seriesWith(gather(g), "salestarget", "emea-smb", ns.Name)).To(BeEmpty())
 		}).Should(Succeed())
 	})
+}
+
+// driftClasses are the classes every judged target reports, most urgent first.
+var driftClasses = []string{
+	v1alpha1.LeadOverflowReason, v1alpha1.CapacityBelowQuotaNeedReason, v1alpha1.LeadQualityLowReason,
+	v1alpha1.LeadShortfallReason, v1alpha1.ConversionLowReason, v1alpha1.LeadsUnworkedReason,
+}
+
+// expectDriftClasses checks truce_salestarget_drift_class against
+// status.driftClasses: 1 for each class listed, 0 for each other, and no
+// series before the target is judged.
+func expectDriftClasses(g Gomega, fams []*dto.MetricFamily, labels map[string]string, s v1alpha1.SalesTargetStatus) {
+	balanced := meta.FindStatusCondition(s.Conditions, v1alpha1.BalancedCondition)
+	if len(s.DriftClasses) == 0 && (balanced == nil || balanced.Reason == v1alpha1.AwaitingMetricsReason) {
+		g.Expect(series(fams, "truce_salestarget_drift_class", labels)).To(BeEmpty())
+		return
+	}
+	for _, class := range driftClasses {
+		want := 0.0
+		if slices.Contains(s.DriftClasses, class) {
+			want = 1
+		}
+		g.Expect(value(fams, "truce_salestarget_drift_class", with(labels, "class", class))).To(Equal(want), class)
+	}
+	g.Expect(series(fams, "truce_salestarget_drift_class", labels)).To(HaveLen(len(driftClasses)))
+}
+
+// expectHorizon checks the planned period's series against status.horizon.
+func expectHorizon(g Gomega, fams []*dto.MetricFamily, labels map[string]string, s v1alpha1.SalesTargetStatus) {
+	h := s.Horizon
+	g.Expect(h).NotTo(BeNil(), "waiting for the horizon")
+	g.Expect(value(fams, "truce_salestarget_horizon_info", with(labels, "period", h.Period, "also_plans", h.AlsoPlans))).To(Equal(1.0))
+	g.Expect(series(fams, "truce_salestarget_horizon_info", labels)).To(HaveLen(1))
+	revenue := with(labels, "unit", "revenue")
+	g.Expect(value(fams, "truce_salestarget_horizon_quota", revenue)).To(Equal(f(h.Quota)))
+	g.Expect(value(fams, "truce_salestarget_horizon_booked", revenue)).To(Equal(f(h.Booked)))
+	g.Expect(value(fams, "truce_salestarget_horizon_in_flight", with(revenue, "basis", string(h.InFlightBasis)))).To(Equal(f(h.InFlight)))
+	g.Expect(value(fams, "truce_salestarget_horizon_lead_weeks_left", labels)).To(Equal(f(h.LeadWeeksLeft)))
+}
+
+// expectSamples checks the sample series against status.samples.
+func expectSamples(g Gomega, fams []*dto.MetricFamily, labels map[string]string, s v1alpha1.SalesTargetStatus) {
+	for _, sm := range s.Samples {
+		l := with(labels, "sample", string(sm.Name))
+		judged := 0.0
+		if sm.Judged {
+			judged = 1
+		}
+		g.Expect(value(fams, "truce_salestarget_sample_size", l)).To(Equal(float64(sm.Size)), string(sm.Name))
+		g.Expect(value(fams, "truce_salestarget_sample_minimum", l)).To(Equal(float64(sm.Minimum)), string(sm.Name))
+		g.Expect(value(fams, "truce_salestarget_sample_judged", l)).To(Equal(judged), string(sm.Name))
+	}
+	g.Expect(series(fams, "truce_salestarget_sample_size", labels)).To(HaveLen(len(s.Samples)))
 }
 
 // newG is a Gomega for t whose Eventually allows a loaded machine time: the
