@@ -161,3 +161,11 @@ func TestANewPeriodStartsFromZeroNotFromLastPeriodsBookings(t *testing.T) {
 		t.Errorf("after recovery MetricsAvailable still says %q", c.Message)
 	}
 }
+
+func TestInFlightMovesStatusEveryFewHoursNotEveryPoll(t *testing.T) {
+	for v, want := range map[float64]string{396000: "396k", 105600: "106k", 1234567: "1230k", 87.4: "87", 0: "0"} {
+		if got := significant(v).String(); got != want {
+			t.Errorf("%v: got %s, want %s", v, got, want)
+		}
+	}
+}

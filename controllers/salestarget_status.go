@@ -201,8 +201,10 @@ func setBalanceStatus(st *v1alpha1.SalesTarget, in balance.TargetInput, r balanc
 }
 
 // horizonStatus is the planned period as status shows it. Amounts are
-// whole numbers and the weeks of leads left have one decimal, so the clock
-// rewrites it about daily, not at every poll.
+// whole numbers, what is in flight has three significant digits (the share
+// of the pipeline that closes in a later period moves with the clock), and
+// the weeks of leads left have one decimal, so the clock rewrites it every
+// few hours, not at every poll.
 func horizonStatus(st *v1alpha1.SalesTarget, r balance.Result) *v1alpha1.PlanningHorizon {
 	h := r.Horizon
 	weeks := balance.Quantity(math.Round(h.WeeksLeft*10) / 10)
@@ -212,7 +214,7 @@ func horizonStatus(st *v1alpha1.SalesTarget, r balance.Result) *v1alpha1.Plannin
 		End:           metav1.Time{Time: h.Period.End},
 		Quota:         rate(h.Quota),
 		Booked:        rate(h.Booked),
-		InFlight:      rate(h.InFlight),
+		InFlight:      significant(h.InFlight),
 		InFlightBasis: h.InFlightBasis,
 		LeadWeeksLeft: &weeks,
 	}
@@ -220,6 +222,15 @@ func horizonStatus(st *v1alpha1.SalesTarget, r balance.Result) *v1alpha1.Plannin
 		out.AlsoPlans = h.AlsoName
 	}
 	return out
+}
+
+// significant is v with three significant digits, as a whole number.
+func significant(v float64) *resource.Quantity {
+	if v <= 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return rate(0)
+	}
+	scale := math.Pow(10, math.Floor(math.Log10(v))-2)
+	return rate(math.Round(v/scale) * scale)
 }
 
 // setBalancedCondition makes Balanced follow the verdict once it has lasted
