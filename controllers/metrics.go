@@ -119,7 +119,10 @@ const maxConditionMessage = 1024
 // recordHealth updates status's per-metric health and the MetricsAvailable
 // condition from one round of reads.
 func recordHealth(health *[]v1alpha1.MetricStatus, conds *[]metav1.Condition, gen int64, queries []namedQuery, o observed) {
+	// Queries that failed alike are named together: a SalesTarget with no
+	// source has seven queries and one reason.
 	var failed []string
+	var failedNames [][]string
 	read := 0
 	// Forget the health of queries the spec no longer has.
 	*health = slices.DeleteFunc(*health, func(m v1alpha1.MetricStatus) bool {
@@ -132,7 +135,12 @@ func recordHealth(health *[]v1alpha1.MetricStatus, conds *[]metav1.Condition, ge
 		err := o.errs[q.name]
 		*health = metrics.RecordHealth(*health, q.name, o.values[q.name], err, o.at, o.interval)
 		if err != nil {
-			failed = append(failed, metrics.Truncate(fmt.Sprintf("%s: %v", q.name, err), metrics.MaxErrorMessage))
+			text := metrics.Truncate(err.Error(), metrics.MaxErrorMessage)
+			if i := slices.Index(failed, text); i >= 0 {
+				failedNames[i] = append(failedNames[i], q.name)
+			} else {
+				failed, failedNames = append(failed, text), append(failedNames, []string{q.name})
+			}
 		} else {
 			read++
 		}
@@ -140,6 +148,9 @@ func recordHealth(health *[]v1alpha1.MetricStatus, conds *[]metav1.Condition, ge
 	notes := ""
 	if len(o.notes) > 0 {
 		notes = "; " + strings.Join(o.notes, "; ")
+	}
+	for i := range failed {
+		failed[i] = strings.Join(failedNames[i], ", ") + ": " + failed[i]
 	}
 	switch {
 	case len(failed) > 0:

@@ -307,8 +307,10 @@ func setBookingsUnknown(st *v1alpha1.SalesTarget, p *balance.Period, r balance.R
 	}
 	msg := fmt.Sprintf("The bookings of the period that began %s are unknown; earlier periods' are never counted, and %s",
 		p.Start.Format(time.RFC3339), held)
+	// What truce does comes first; why the reads failed follows, cut if
+	// it must be.
 	if c := meta.FindStatusCondition(s.Conditions, v1alpha1.MetricsAvailableCondition); c != nil && c.Status == metav1.ConditionFalse {
-		msg = c.Message + ". " + msg
+		msg += ". " + c.Message
 	}
 	setCondition(&s.Conditions, st.Generation, v1alpha1.MetricsAvailableCondition, metav1.ConditionFalse,
 		v1alpha1.BookingsUnknownReason, bounded(msg))

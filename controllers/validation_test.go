@@ -116,7 +116,7 @@ var _ = Describe("Validation at apply time", func() {
 			"spec.quota.schedule[0]: Invalid value: a quota.schedule entry must set exactly one of revenue or deals"),
 		Entry("a quota schedule date that is not a date", targetSample, set([]any{map[string]any{"from": "next year", "revenue": "1.5M"}}, "spec", "quota", "schedule"),
 			"spec.quota.schedule[0].from"),
-		Entry("a follow-up service level without the query that counts its misses", targetSample, set(map[string]any{"firstContactMinutes": int64(60)}, "spec", "sla"),
+		Entry("a follow-up service level without the query that counts its misses", targetSample, both(set(map[string]any{"firstContactMinutes": int64(60)}, "spec", "sla"), unset("spec", "metrics", "leadsPastFirstContact")),
 			"spec.sla: Invalid value: sla needs metrics.leadsPastFirstContact and metrics.acceptedLeads"),
 		Entry("a follow-up service level of zero minutes", targetSample, both(set(map[string]any{"firstContactMinutes": int64(0)}, "spec", "sla"),
 			set("sum(late)", "spec", "metrics", "leadsPastFirstContact")), "spec.sla.firstContactMinutes"),
