@@ -17,6 +17,7 @@ limitations under the License.
 package main
 
 import (
+	"slices"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -83,6 +84,9 @@ type team struct {
 	// noPipeline leaves out the pipelineLeads query, so truce estimates
 	// the pipeline from the supply it observes.
 	noPipeline bool
+	// sla is the follow-up service level the team declares, with the
+	// leadsPastFirstContact query; nil declares neither.
+	sla *v1alpha1.SLASpec
 }
 
 // spec is the SalesTargetSpec the team declares.
@@ -115,6 +119,10 @@ func (t team) spec() v1alpha1.SalesTargetSpec {
 	if !t.noPipeline {
 		s.Metrics.PipelineLeads = v1alpha1.Query("sum(crm_pipeline_leads{" + name + "})")
 	}
+	if t.sla != nil {
+		s.SLA = t.sla.DeepCopy()
+		s.Metrics.LeadsPastFirstContact = v1alpha1.Query("sum(increase(crm_leads_first_contact_late_total{" + name + "}[$period]))")
+	}
 	if r := t.ramp; r != nil {
 		// The simulated ramp starts at 0, so productivityPercent is unset.
 		s.Capacity.Ramping = []v1alpha1.RampingReps{{
@@ -141,8 +149,14 @@ type conditions struct {
 	accepted    float64 // share of raw leads sales accepts
 	win         float64 // share of worked leads won
 	dealSize    float64
+	// pastSLA is the share of accepted leads whose first contact misses
+	// the team's sla.
+	pastSLA float64
 	// surge multiplies a campaign's production (by index); nil is none.
 	surge []float64
+	// fixed is what each campaign makes a week (by index) whatever truce
+	// asks, within its reach; nil is: what truce asked.
+	fixed []float64
 }
 
 // capacityPerDay is the leads sales can work in a day.
@@ -165,6 +179,16 @@ const (
 	// than the tolerance (the $window is a week, so one bad day cannot
 	// show).
 	seenInQualityWindow
+	// seenInSupplyWindow: the first morning the leads of the trailing
+	// seven days, as truce reads them, and what the campaigns make now are
+	// both below what truce asks by more than the tolerance (the rule of
+	// LeadShortfall, read at face value).
+	seenInSupplyWindow
+	// seenInFollowUp: the first morning the share of this period's
+	// accepted leads that missed the sla, as truce reads it
+	// (leadsPastFirstContact ÷ acceptedLeads), is above the sla's
+	// tolerance, read at face value.
+	seenInFollowUp
 )
 
 // shock changes the truth, and perhaps the spec, from a day on.
@@ -188,10 +212,31 @@ func (s shock) active(day int) bool {
 type archetype struct {
 	id, name string
 	offPlan  bool
-	team     team
+	// blame marks the archetypes of "blame that holds up", judged on its
+	// goals: no day of a class that is not true, every true class shown on
+	// the day it becomes observable, and no class shown from a sample
+	// below its minimum.
+	blame bool
+	team  team
 	// truth is the team's true rates before any shock.
 	truth  conditions
 	shocks []shock
+	// counts draws whole leads and deals (Poisson leads, binomial shares)
+	// rather than fluid expected values.
+	counts bool
+	// fresh is a new team: no steady-state prefill, so no lead, pipeline
+	// or history before its first day, and nothing made before truce's
+	// first ask is followed.
+	fresh bool
+	// windfall is one deal far above the plan's size; nil is none.
+	windfall *windfall
+}
+
+// windfall is one deal of size: the nth won in the period from period.
+type windfall struct {
+	period time.Time
+	nth    float64
+	size   float64
 }
 
 // conditions are the archetype's true rates on day.
@@ -219,22 +264,28 @@ func (a *archetype) spec(day int) v1alpha1.SalesTargetSpec {
 	return s
 }
 
-// truthOn is the drift class that truly holds on day. A drop in
-// conversion is held true only from the morning after the first lead
-// worked under it could have closed (shock + cycle + 1): before, no data
-// can show it, and a model that shows it anyway is guessing.
-func (a *archetype) truthOn(day int) string {
+// truthOn is the set of drift classes that truly hold on day, most urgent
+// first; none is Balanced. A drop in conversion is held true only from
+// the morning after the first lead worked under it could have closed
+// (shock + cycle + 1): before, no data can show it, and a model that shows
+// it anyway is guessing.
+func (a *archetype) truthOn(day int) []string {
+	var out []string
 	for _, s := range a.shocks {
-		if !s.active(day) || s.reason == "" {
+		if !s.active(day) || s.reason == "" || slices.Contains(out, s.reason) {
 			continue
 		}
 		if s.observe == seenAfterCycle && day < s.from+a.cycle()+1 {
 			continue
 		}
-		return s.reason
+		out = append(out, s.reason)
 	}
-	return v1alpha1.BalancedReason
+	slices.SortStableFunc(out, func(x, y string) int { return rank(x) - rank(y) })
+	return out
 }
+
+// truthText is the truth of day as the detail CSV and messages print it.
+func (a *archetype) truthText(day int) string { return classesText(a.truthOn(day)) }
 
 // cycle is the true sales cycle in days; teams declare it as it is.
 func (a *archetype) cycle() int { return int(a.team.cycleDays) }
@@ -321,6 +372,112 @@ func offPlan(id, name string, s shock) archetype {
 	return a
 }
 
+// The archetypes of "blame that holds up". Each is judged on the blame
+// goals (archetype.blame); its truth is scripted and docs/decisions.md says
+// when each true class becomes observable.
+
+// jumpVolume is what marketing makes a week from the jump: twice the plan's
+// 77, within the 200/wk 8 reps work, so no class holds.
+const jumpVolume = 2 * 1_200_000.0 / 30_000 / 0.04 / 13
+
+// volumeJump is the 60-day team whose marketing doubles its volume on day
+// 100, to 154 leads a week split by weight, whatever truce asks; its true
+// win rate stays 4%. With a 60-day cycle the leads of the jump close two
+// months later: a win rate over this period's accepted leads would halve
+// at once.
+func volumeJump() archetype {
+	a := onPlan("volume-jump", "60 d, volume 77 → 154/wk on day 100 (counts)", quarterly(60))
+	a.blame, a.counts = true, true
+	a.shocks = []shock{{
+		from:    shockDay,
+		truth:   func(c *conditions) { c.fixed = []float64{jumpVolume * 2 / 3, jumpVolume / 3} },
+		observe: seenNextDay,
+	}}
+	return a
+}
+
+// newTeam is the 30-day team starting from nothing: no pipeline, no lead
+// made before its first day, no win for a cycle.
+func newTeam() archetype {
+	a := onPlan("new-team", "new team, empty pipeline, 30 d (counts)", quarterly(30))
+	a.blame, a.counts, a.fresh = true, true, true
+	return a
+}
+
+// tinyCampaigns is a team on plan whose four campaigns make about 10 leads
+// a week each: a quota of 600k needs 500 leads a quarter, 38.5 a week. A
+// week's qualified share of 40 leads at 40% swings by ±8 points (one
+// standard deviation): well within the noise of the plan, and, now and
+// then, below 32%.
+func tinyCampaigns() archetype {
+	t := baseTeam()
+	t.quota, t.reps = 600_000, 4
+	t.campaigns = []campaign{
+		{name: "webinar", weight: 1, reach: 30},
+		{name: "ebook", weight: 1, reach: 30},
+		{name: "referral", weight: 1, reach: 30},
+		{name: "events", weight: 1, reach: 30},
+	}
+	a := onPlan("tiny-campaigns", "4 campaigns of ~10 leads/wk (counts)", t)
+	a.blame, a.counts = true, true
+	return a
+}
+
+// windfallQuarter is the quarter of the windfall deal: Q2 2027, the 30-day
+// team's first judged quarter.
+var windfallQuarter = time.Date(2027, 4, 1, 0, 0, 0, 0, time.UTC)
+
+// windfallDeal is the 30-day team whose third deal of Q2 is 300k, ten
+// times the plan's: with the plan's 40 deals the quarter would book 122%
+// if nothing were adjusted.
+func windfallDeal() archetype {
+	a := onPlan("windfall", "windfall: a 300k deal, 3rd of Q2", baseTeam())
+	a.blame = true
+	a.windfall = &windfall{period: windfallQuarter, nth: 3, size: 300_000}
+	return a
+}
+
+// unworked is the 30-day team that declares a first contact within 60
+// minutes, 10% tolerated. It misses it for 5% of accepted leads, and from
+// day 100 for 30%.
+func unworked() archetype {
+	t := baseTeam()
+	t.sla = &v1alpha1.SLASpec{FirstContactMinutes: 60, TolerancePercent: ptr.To[int32](10)}
+	a := onPlan("unworked", "30% of leads past the SLA from day 100", t)
+	a.blame = true
+	a.truth.pastSLA = 0.05
+	a.shocks = []shock{{
+		from:    shockDay,
+		truth:   func(c *conditions) { c.pastSLA = 0.3 },
+		reason:  v1alpha1.LeadsUnworkedReason,
+		observe: seenInFollowUp,
+	}}
+	return a
+}
+
+// shortBoth is the 30-day team whose marketing, from day 100, makes 60% of
+// what truce allocates and whose quality drops to 20% (sales accepts half
+// as many, and wins 4% of those): short of leads and of quality at once.
+func shortBoth() archetype {
+	a := onPlan("short-both", "volume 60%, quality 20% from day 100", baseTeam())
+	a.blame = true
+	a.shocks = []shock{
+		{
+			from:    shockDay,
+			truth:   func(c *conditions) { c.surge = []float64{0.6, 0.6} },
+			reason:  v1alpha1.LeadShortfallReason,
+			observe: seenInSupplyWindow,
+		},
+		{
+			from:    shockDay,
+			truth:   func(c *conditions) { c.qualified, c.accepted = 0.2, c.accepted/2 },
+			reason:  v1alpha1.LeadQualityLowReason,
+			observe: seenInQualityWindow,
+		},
+	}
+	return a
+}
+
 // archetypes are the teams the benchmark runs, on plan first.
 func archetypes() []archetype {
 	return []archetype{
@@ -362,5 +519,11 @@ func archetypes() []archetype {
 			truth:   func(c *conditions) { c.surge = []float64{3, 1} },
 			observe: seenNextDay,
 		}),
+		volumeJump(),
+		newTeam(),
+		tinyCampaigns(),
+		windfallDeal(),
+		unworked(),
+		shortBoth(),
 	}
 }

@@ -17,7 +17,7 @@ limitations under the License.
 // Command decisions judges truce's model by its decisions: it simulates
 // archetypal sales teams day by day for a year, with marketing following
 // the allocations of balance.Evaluate, and prints one table of attainment,
-// leads bought against needed, and the days each drift reason was shown
+// leads bought against needed, and the days each drift class was shown
 // against the days it was true. It is the decision-quality counterpart of
 // `make bench`.
 //
@@ -33,6 +33,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/truce-dev/truce/api/v1alpha1"
+	"github.com/truce-dev/truce/internal/balance"
 )
 
 func main() {
@@ -43,9 +46,10 @@ func main() {
 	flag.Float64Var(&o.noise, "noise", 0.10, "σ of the daily lognormal noise on leads made and on win rates; 0 for none.")
 	flag.IntVar(&o.lag, "lag", 2, "Days from truce's allocation to marketing's production.")
 	flag.IntVar(&o.days, "days", 365, "Days whose decisions are counted (the run lasts until the last judged period closes).")
+	flag.BoolVar(&o.fluid, "fluid", false, "Draw no whole counts, even for the archetypes marked (counts): what they still miss is the model's, not the dice's.")
 	flag.BoolVar(&markdown, "markdown", false, "Print the table as Markdown, for docs/decisions.md.")
 	flag.StringVar(&only, "only", "", "Comma-separated archetype ids to run; all when empty.")
-	flag.StringVar(&detail, "detail", "", "Print one archetype's days as CSV instead of the table.")
+	flag.StringVar(&detail, "detail", "", "Print one archetype's days as CSV instead of the table: the truth, the verdict, every class shown, the samples, need, asks and the funnel.")
 	flag.Parse()
 	if o.days < 1 || o.lag < 0 || o.noise < 0 {
 		fmt.Fprintln(os.Stderr, "-days must be positive, -lag and -noise not negative")
@@ -97,8 +101,9 @@ func ids(all []archetype) string {
 // printDetail writes a run's days as CSV: what truce showed and the truth.
 func printDetail(w io.Writer, r *run) error {
 	cw := csv.NewWriter(w)
-	head := []string{"day", "date", "truth", "reason", "need", "demand", "capacity", "win_rate", "asked", "true_need",
-		"supply", "qualified", "open", "pipeline", "made", "accepted", "worked", "won_revenue"}
+	head := []string{"day", "date", "truth", "reason", "classes", "need", "demand", "capacity", "win_rate", "asked", "true_need",
+		"supply", "qualified", "producing", "open", "pipeline", "made", "accepted", "worked", "won_deals", "won_revenue",
+		"period_accepted", "period_past_sla", "quality_sample", "conversion_sample", "followup_sample", "unjudged"}
 	for _, c := range r.a.team.campaigns {
 		head = append(head, "alloc_"+c.name)
 	}
@@ -112,10 +117,14 @@ func printDetail(w io.Writer, r *run) error {
 		for k := range r.a.team.campaigns {
 			made += r.w.raw[k][i]
 		}
-		rec := []string{strconv.Itoa(d), r.w.date(d).Format("2006-01-02"), r.a.truthOn(d), dec.reason,
+		rec := []string{strconv.Itoa(d), r.w.date(d).Format("2006-01-02"), r.a.truthText(d), dec.reason,
+			classesText(dec.driftClasses()),
 			f(dec.need), f(dec.demand), f(dec.capacity), strconv.FormatFloat(100*dec.winRate, 'f', 2, 64), f(dec.allocated()), f(dec.needTrue),
-			f(dec.supply), f(dec.qualifiedSupply), f(dec.open), f(dec.pipeline),
-			f(made), f(r.w.accepted[i]), f(r.w.worked[i]), f(r.w.wonRevenue[i])}
+			f(dec.supply), f(dec.qualifiedSupply), f(dec.producing), f(dec.open), f(dec.pipeline),
+			f(made), f(r.w.accepted[i]), f(r.w.worked[i]), strconv.FormatFloat(r.w.wonDeals[i], 'f', 2, 64), f(r.w.wonRevenue[i]),
+			f(dec.accepted), f(dec.pastSLA),
+			sampleText(dec.samples, v1alpha1.QualitySample), sampleText(dec.samples, v1alpha1.ConversionSample),
+			sampleText(dec.samples, v1alpha1.FollowUpSample), strings.Join(dec.unjudged, "+")}
 		for _, a := range dec.alloc {
 			rec = append(rec, f(a))
 		}
@@ -125,4 +134,19 @@ func printDetail(w io.Writer, r *run) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// sampleText is a sample as size/minimum, with "judged" when it was:
+// "77/30 judged"; empty when the result has no such sample.
+func sampleText(samples []balance.Sample, name v1alpha1.SampleName) string {
+	for _, s := range samples {
+		if s.Name == name {
+			t := strconv.FormatFloat(s.Size, 'f', 0, 64) + "/" + strconv.FormatFloat(s.Minimum, 'f', 0, 64)
+			if s.Judged {
+				t += " judged"
+			}
+			return t
+		}
+	}
+	return ""
 }

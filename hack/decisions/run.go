@@ -31,6 +31,9 @@ type options struct {
 	noise float64 // σ of the lognormal noise
 	lag   int     // days from an allocation to production
 	days  int     // days whose decisions are counted
+	// fluid draws no counts, even for archetypes with counts: what is left
+	// of their goals' misses is the model's, not the dice's.
+	fluid bool
 }
 
 // planner decides the allocations of day d.
@@ -45,12 +48,24 @@ const (
 
 // decision is what the planner showed on a day.
 type decision struct {
+	// reason is the verdict's; classes every class shown, most urgent
+	// first (the verdict's reason alone when none holds: Balanced or
+	// AwaitingMetrics).
 	reason                   string
+	classes                  []string
 	need, demand, capacity   float64
 	supply, qualifiedSupply  float64 // the trailing week's leads truce read
+	producing                float64 // what the campaigns make a week now, as truce read it
 	alloc                    []float64
 	open, pipeline, needTrue float64 // needTrue: world.needPerDay × 7 of the day it buys
 	winRate                  float64 // the win rate truce used for need
+	// accepted and pastSLA are this period's accepted leads and those
+	// that missed the sla, as truce read them.
+	accepted, pastSLA float64
+	// samples are the samples truce judged rates on; unjudged the classes
+	// it showed whose sample was not judged.
+	samples  []balance.Sample
+	unjudged []string
 }
 
 // allocated is Σ of the day's allocations.
@@ -116,10 +131,16 @@ func simulate(a *archetype, o options, p planner) *run {
 	judged := judgedPeriods(a.team.cadence, a.cycle(), t0)
 	end := max(o.days, int(judged[len(judged)-1].End.Sub(t0)/day))
 	first := -max(a.cycle(), 7)
+	if a.fresh {
+		first = 0
+	}
 	w := newWorld(a, t0, first, end, o.lag, o.noise, o.seed)
+	w.fluid = o.fluid
 	r := &run{a: a, o: o, w: w, judged: judged, end: end, planner: p}
 
-	w.prefill()
+	if !a.fresh {
+		w.prefill()
+	}
 	for d := range end {
 		dec := r.decide(d)
 		w.plan(d+o.lag, dec.alloc)
@@ -151,7 +172,10 @@ func (r *run) decide(d int) decision {
 		l, q := w.campaignLeads(k, d)
 		dec.supply += l
 		dec.qualifiedSupply += q
+		dec.producing += w.producing(k, d)
 	}
+	from := w.dayOf(w.period(d).Start)
+	dec.accepted, dec.pastSLA = w.sum(w.accepted, from, d), w.sum(w.pastSLA, from, d)
 	if r.planner == byOracle {
 		dec.reason = v1alpha1.BalancedReason
 		dec.alloc = w.oracle(d + r.o.lag)
@@ -160,6 +184,9 @@ func (r *run) decide(d int) decision {
 	}
 	res := balance.Evaluate(input(w, d))
 	dec.reason = res.Verdict.Reason
+	dec.classes = shownClasses(res)
+	dec.samples = res.Samples
+	dec.unjudged = unjudged(dec.classes, res.Samples)
 	dec.need, dec.demand, dec.capacity, dec.winRate = res.Need, res.Demand, res.Capacity, res.WinRate
 	dec.alloc = make([]float64, len(r.a.team.campaigns))
 	for k, camp := range r.a.team.campaigns {
@@ -172,9 +199,52 @@ func (r *run) decide(d int) decision {
 	return dec
 }
 
+// shownClasses are the classes a result shows, most urgent first: its
+// Classes, or its verdict's reason when none holds.
+func shownClasses(res balance.Result) []string {
+	if len(res.Classes) == 0 {
+		return []string{res.Verdict.Reason}
+	}
+	out := make([]string, len(res.Classes))
+	for i, c := range res.Classes {
+		out[i] = c.Reason
+	}
+	return out
+}
+
+// sampleOf names the sample each class judged on a sample is judged on.
+var sampleOf = map[string]v1alpha1.SampleName{
+	v1alpha1.LeadQualityLowReason: v1alpha1.QualitySample,
+	v1alpha1.ConversionLowReason:  v1alpha1.ConversionSample,
+	v1alpha1.LeadsUnworkedReason:  v1alpha1.FollowUpSample,
+}
+
+// unjudged are the classes shown whose sample was not judged: a verdict
+// from a sample below its minimum.
+func unjudged(classes []string, samples []balance.Sample) []string {
+	var out []string
+	for _, c := range classes {
+		name, ok := sampleOf[c]
+		if !ok {
+			continue
+		}
+		judged := false
+		for _, s := range samples {
+			if s.Name == name {
+				judged = s.Judged
+			}
+		}
+		if !judged {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // input is what the simulated CRM shows at the start of day d, as truce
-// reads it: this period's bookings and accepted leads so far, the backlog,
-// and each campaign's last seven days of leads as leads per week.
+// reads it: this period's bookings and accepted leads so far (and those
+// that missed the sla, when the team declares one), the backlog, and each
+// campaign's last seven days of leads as leads per week.
 func input(w *world, d int) balance.TargetInput {
 	now := w.date(d)
 	p := w.period(d)
@@ -193,6 +263,9 @@ func input(w *world, d int) balance.TargetInput {
 	}
 	if !w.a.team.noPipeline {
 		in.Observed.PipelineLeads = ptr.To(w.pipelineLeads(d))
+	}
+	if w.a.team.sla != nil {
+		in.Observed.LeadsPastFirstContact = ptr.To(w.sum(w.pastSLA, from, d))
 	}
 	for k, camp := range w.a.team.campaigns {
 		l, q := w.campaignLeads(k, d)

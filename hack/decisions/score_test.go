@@ -89,8 +89,12 @@ func TestDaysAreCountedAgainstTheTruth(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var o outcome
-			o.scoreDays(c.run, c.observable)
-			got := counts{o.drift, o.wrongBlame, o.other, o.firstShown}
+			o.scoreDays(c.run, []int{c.observable})
+			firstShown := -1
+			if len(o.detections) > 0 {
+				firstShown = o.detections[0].firstShown
+			}
+			got := counts{o.drift, o.wrongBlame, o.other, firstShown}
 			if got != c.want {
 				t.Errorf("got %+v, want %+v", got, c.want)
 			}
@@ -110,7 +114,7 @@ func TestAsksAreCountedAtZeroAtCapacityAndOnNeed(t *testing.T) {
 		{reason: bal, alloc: []float64{70, 35}, needTrue: 77, demand: 105, capacity: 200},
 	}}
 	var o outcome
-	o.scoreDays(r, -1)
+	o.scoreDays(r, nil)
 	if o.zero != 1 || o.atCapacity != 1 || o.onNeed != 1 {
 		t.Errorf("zero %d, at capacity %d, on need %d; want 1, 1 and 1 (an ask of 90 is within 20%% of 77, 105 is not)",
 			o.zero, o.atCapacity, o.onNeed)
@@ -175,7 +179,7 @@ func with(o outcome, change func(*outcome)) outcome {
 }
 
 func offPlanOutcome(observable, firstShown, other int) outcome {
-	return outcome{a: drifting(conv), observable: observable, firstShown: firstShown, other: other}
+	return outcome{a: drifting(conv), detections: []detection{{conv, observable, firstShown}}, other: other}
 }
 
 func TestTheQualityDropIsSeenWhenTheWeeksQualifiedShareFallsPastTheTolerance(t *testing.T) {
@@ -187,7 +191,7 @@ func TestTheQualityDropIsSeenWhenTheWeeksQualifiedShareFallsPastTheTolerance(t *
 		{supply: 100, qualifiedSupply: 32}, // 32% is not below 40% × 0.8
 		{supply: 100, qualifiedSupply: 31.9},
 	}}
-	if got := observableDay(r); got != 4 {
+	if got := observableDay(r, a.shocks[0]); got != 4 {
 		t.Errorf("seen on day %d, want 4", got)
 	}
 }

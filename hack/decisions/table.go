@@ -36,6 +36,7 @@ var header = []string{
 	"asked ±20% of need",
 	"reasons shown/true (days)",
 	"wrong blame",
+	"unjudged",
 	"zero · at capacity",
 	"goals",
 }
@@ -48,6 +49,7 @@ var abbreviations = map[string]string{
 	v1alpha1.LeadQualityLowReason:         "Quality",
 	v1alpha1.LeadShortfallReason:          "Shortfall",
 	v1alpha1.ConversionLowReason:          "Conv",
+	v1alpha1.LeadsUnworkedReason:          "Unworked",
 	v1alpha1.AwaitingMetricsReason:        "Awaiting",
 }
 
@@ -73,6 +75,7 @@ func (o outcome) cells() []string {
 		fmt.Sprintf("%d/%d", o.onNeed, o.days),
 		reasonsCell(o),
 		fmt.Sprint(o.wrongBlame),
+		fmt.Sprint(o.unjudged),
 		fmt.Sprintf("%d · %d", o.zero, o.atCapacity),
 		goals,
 	}
@@ -121,8 +124,9 @@ func ratio(a, b float64) string {
 	return fmt.Sprintf("%.2f", a/b)
 }
 
-// reasonsCell is each reason shown or true, shown/true days, in the
-// design's order.
+// reasonsCell is each class shown or true, shown/true days, in the
+// design's order. A day shows and holds every class of its set, so the
+// days of the classes may add up to more than the days counted.
 func reasonsCell(o outcome) string {
 	var parts []string
 	seen := map[string]bool{}
@@ -203,10 +207,15 @@ func footer(o options) string {
 	if o.noise > 0 {
 		noise = fmt.Sprintf("lognormal, mean 1, σ %.2f, drawn each day for each campaign's leads and for the win rate of the leads worked that day", o.noise)
 	}
-	return fmt.Sprintf("Seed %d. Noise: %s. "+
-		"Marketing makes an allocation %d days after truce decides it. Teams start on 2027-01-01 (weekly ones on Monday 2027-01-04) in steady state; "+
+	counts := "archetypes marked (counts) draw whole leads and deals from it: Poisson leads, binomial qualified, accepted and late leads and wins"
+	if o.fluid {
+		counts = "no archetype draws whole counts (-fluid)"
+	}
+	return fmt.Sprintf("Seed %d. Noise: %s; %s. "+
+		"Marketing makes an allocation %d days after truce decides it. Teams start on 2027-01-01 (weekly ones on Monday 2027-01-04) in steady state, but for the new team; "+
 		"reasons, asks and outreach are counted over the first %d days; attainment and leads over the year of periods whose leads are all bought in the run. "+
-		"Oracle: attainment when marketing follows the perfect open-loop plan (the true rates and shocks, but neither the noise nor the surge) under the same noise. Bal = Balanced, Overflow = LeadOverflow, CapNeed = CapacityBelowQuotaNeed, Quality = LeadQualityLow, "+
-		"Shortfall = LeadShortfall, Conv = ConversionLow, Awaiting = AwaitingMetrics.",
-		o.seed, noise, o.lag, o.days)
+		"Oracle: attainment when marketing follows the perfect open-loop plan (the true rates and shocks, but neither the noise, the surge, marketing's own volume nor the windfall) under the same noise. "+
+		"Reasons count every class truce listed each day (Result.Classes), against every class true that day. Bal = Balanced, Overflow = LeadOverflow, CapNeed = CapacityBelowQuotaNeed, Quality = LeadQualityLow, "+
+		"Shortfall = LeadShortfall, Conv = ConversionLow, Unworked = LeadsUnworked, Awaiting = AwaitingMetrics.",
+		o.seed, noise, counts, o.lag, o.days)
 }

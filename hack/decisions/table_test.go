@@ -66,8 +66,8 @@ func TestTableCells(t *testing.T) {
 
 func TestTheTablePrintsOneRowPerArchetype(t *testing.T) {
 	rows := [][]string{
-		{"a", "Q2 100", "100", "1.00", "365/365", "Bal 365/365", "0", "0 · 0", "yes"},
-		{"a longer name", "Q2 90", "99–100", "0.90", "0/365", "Bal 300/365 · Conv 65/0", "65", "0 · 0", "no: drift shown 65 d"},
+		{"a", "Q2 100", "100", "1.00", "365/365", "Bal 365/365", "0", "0", "0 · 0", "yes"},
+		{"a longer name", "Q2 90", "99–100", "0.90", "0/365", "Bal 300/365 · Conv 65/0", "65", "2", "0 · 0", "no: drift shown 65 d"},
 	}
 	var md bytes.Buffer
 	printMarkdown(&md, rows)

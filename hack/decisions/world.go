@@ -26,9 +26,11 @@ import (
 
 const day = 24 * time.Hour
 
-// world is one team's funnel, a day at a time. It is fluid: every flow is
-// an expected value times a noise factor, never a draw of whole leads or
-// deals, so what it shows is the plan's effect and not a dice roll's.
+// world is one team's funnel, a day at a time. By default it is fluid:
+// every flow is an expected value times a noise factor, never a draw of
+// whole leads or deals, so what it shows is the plan's effect and not a
+// dice roll's. An archetype with counts draws whole leads and deals
+// instead (counts.go): what a small sample shows by chance.
 //
 // Days are counted from the team's start (day 0). Days before it are the
 // steady-state prefill. Everything is indexed by day - first.
@@ -38,6 +40,9 @@ type world struct {
 	first int // the first simulated day, negative
 	lag   int
 	noise float64
+	seed  uint64
+	// fluid draws no counts even when the archetype has counts.
+	fluid bool
 	rng   *rand.Rand
 
 	// planned is each campaign's allocation (leads/wk) to produce on a
@@ -48,6 +53,13 @@ type world struct {
 	// accepted and worked are the team's leads accepted and worked on a
 	// day; wonDeals and wonRevenue are what closes on a day.
 	accepted, worked, wonDeals, wonRevenue []float64
+	// pastSLA is the leads accepted on a day whose first contact missed
+	// the team's sla: counted on the day they were accepted, so in the
+	// period whose accepted leads they are a share of.
+	pastSLA []float64
+	// windfallDeals counts the deals registered to close in the windfall's
+	// period so far.
+	windfallDeals float64
 	// open is the backlog of accepted leads not yet worked, at the end of
 	// the last simulated day.
 	open float64
@@ -60,10 +72,11 @@ type world struct {
 func newWorld(a *archetype, t0 time.Time, first, last, lag int, noise float64, seed uint64) *world {
 	n := last - first + a.cycle() + lag + 1
 	w := &world{
-		a: a, t0: t0, first: first, lag: lag, noise: noise, next: first,
+		a: a, t0: t0, first: first, lag: lag, noise: noise, seed: seed, next: first,
 		rng:      rand.New(rand.NewPCG(seed, 0x7275636564656373)),
 		accepted: make([]float64, n), worked: make([]float64, n),
 		wonDeals: make([]float64, n), wonRevenue: make([]float64, n),
+		pastSLA: make([]float64, n),
 	}
 	for range a.team.campaigns {
 		w.planned = append(w.planned, make([]float64, n))
@@ -99,10 +112,33 @@ func (w *world) plan(d int, alloc []float64) {
 	}
 }
 
+// draws is the stream of uniforms for what is drawn on day d (counted from
+// the team's start) for campaign k (-1 for the team).
+func (w *world) draws(d, k int, s stream) *draws { return newDraws(w.seed, d, k, s) }
+
+// making is what campaign k makes a week on day d before the day's noise:
+// the team's fixed volume when marketing ignores truce, else its
+// allocation of lag days ago, within its reach, times any surge.
+func (w *world) making(k, d int, c conditions) float64 {
+	made := min(w.planned[k][w.i(d)], w.a.team.campaigns[k].reach)
+	if k < len(c.fixed) {
+		made = min(c.fixed[k], w.a.team.campaigns[k].reach)
+	}
+	if k < len(c.surge) {
+		made *= c.surge[k]
+	}
+	return made
+}
+
 // step simulates day d: marketing makes what it was allocated (within
 // reach, times any surge, with noise); sales accepts its share, works the
 // backlog up to its true capacity, and what it works closes a cycle later,
-// won at the true rate (with noise).
+// won at the true rate (with noise). With counts, leads made are a
+// Poisson count of that expectation, the qualified, accepted and late ones
+// binomial shares of them, sales works whole leads, and the deals won are
+// a binomial share of those worked; the day's win-rate factor is drawn
+// all the same, so a seed moves the volume of leads alike with counts and
+// without.
 func (w *world) step(d int) {
 	if d != w.next {
 		panic("days must be simulated in order")
@@ -110,25 +146,58 @@ func (w *world) step(d int) {
 	w.next++
 	c := w.conditions(d)
 	i := w.i(d)
+	counts := w.a.counts && !w.fluid
 	var accepted float64
-	for k, camp := range w.a.team.campaigns {
-		made := min(w.planned[k][i], camp.reach) / 7 * w.factor()
-		if k < len(c.surge) {
-			made *= c.surge[k]
+	for k := range w.a.team.campaigns {
+		made := w.making(k, d, c) / 7 * w.factor()
+		if counts {
+			made = w.draws(d, k, leadsStream).poisson(made)
+			w.raw[k][i] = made
+			w.qualified[k][i] = w.draws(d, k, qualifiedStream).binomial(made, c.qualified)
+			accepted += w.draws(d, k, acceptedStream).binomial(made, c.accepted)
+			continue
 		}
 		w.raw[k][i] = made
 		w.qualified[k][i] = made * c.qualified
 		accepted += made * c.accepted
 	}
 	w.accepted[i] = accepted
+	w.pastSLA[i] = accepted * c.pastSLA
+	if counts {
+		w.pastSLA[i] = w.draws(d, -1, pastSLAStream).binomial(accepted, c.pastSLA)
+	}
 	w.open += accepted
-	work := min(w.open, c.capacityPerDay())
+	capacity := c.capacityPerDay()
+	if counts {
+		capacity = w.draws(d, -1, workedStream).round(capacity)
+	}
+	work := min(w.open, capacity)
 	w.open -= work
 	w.worked[i] = work
 	won := work * c.win * w.factor()
+	if counts {
+		won = w.draws(d, -1, wonStream).binomial(work, c.win)
+	}
 	closes := i + w.a.cycle()
 	w.wonDeals[closes] += won
-	w.wonRevenue[closes] += won * c.dealSize
+	w.wonRevenue[closes] += won*c.dealSize + w.windfall(d+w.a.cycle(), won, c.dealSize)
+}
+
+// windfall is the revenue above its deal size that the windfall deal adds
+// to what closes on day closes, won deals of the day's size: the
+// windfall's deal is the nth of its period, and closes on the day the
+// period's won deals reach n.
+func (w *world) windfall(closes int, won, dealSize float64) float64 {
+	wf := w.a.windfall
+	if wf == nil || won <= 0 || !w.period(closes).Start.Equal(wf.period) {
+		return 0
+	}
+	before := w.windfallDeals
+	w.windfallDeals += won
+	if before < wf.nth && w.windfallDeals >= wf.nth {
+		return wf.size - dealSize
+	}
+	return 0
 }
 
 // sum adds s over days [from, to).
@@ -148,13 +217,10 @@ func (w *world) campaignLeads(k, d int) (leads, qualified float64) {
 
 // producing is what campaign k's outreach makes a week at the start of
 // day d, as its workers times their yield tell truce: its allocation of
-// lag days ago within its reach, times any surge, without the day's noise.
+// lag days ago within its reach (or the fixed volume marketing makes
+// instead), times any surge, without the day's noise.
 func (w *world) producing(k, d int) float64 {
-	made := min(w.planned[k][w.i(d)], w.a.team.campaigns[k].reach)
-	if c := w.conditions(d); k < len(c.surge) {
-		made *= c.surge[k]
-	}
-	return made
+	return w.making(k, d, w.conditions(d))
 }
 
 // pipelineLeads is what the CRM shows at the start of day d as accepted

@@ -91,7 +91,10 @@ func mustDate(t *testing.T, s string) time.Time {
 // and leads bought are leads needed.
 func TestTheOraclesPlanMeetsEveryQuotaExactlyFromASteadyStart(t *testing.T) {
 	for _, a := range archetypes() {
-		if a.offPlan {
+		// Off-plan teams and those of the blame issue (counts, a fresh
+		// start, marketing's own volume, a windfall) are not on the
+		// oracle's plan by design.
+		if a.offPlan || a.blame {
 			continue
 		}
 		t.Run(a.name, func(t *testing.T) {
@@ -263,14 +266,14 @@ func TestShocksChangeTheTruthAndTheSpecOnTheirDay(t *testing.T) {
 	if c := conv.conditions(100, d100); c.win != 0.025 || conv.conditions(99, d99).win != 0.04 {
 		t.Errorf("conversion: win rate %v on day 100, want 0.025 from day 100", c.win)
 	}
-	if got := conv.truthOn(130); got != v1alpha1.BalancedReason {
+	if got := conv.truthText(130); got != v1alpha1.BalancedReason {
 		t.Errorf("conversion: truth on day 130 is %s; the first affected lead closes on day 130 and is seen on 131", got)
 	}
-	if got := conv.truthOn(131); got != v1alpha1.ConversionLowReason {
+	if got := conv.truthText(131); got != v1alpha1.ConversionLowReason {
 		t.Errorf("conversion: truth on day 131 is %s, want ConversionLow", got)
 	}
-	if c := qual.conditions(100, d100); c.qualified != 0.2 || c.accepted != 0.5 || qual.truthOn(100) != v1alpha1.LeadQualityLowReason {
-		t.Errorf("quality: day 100 qualifies %v, accepts %v, truth %s", c.qualified, c.accepted, qual.truthOn(100))
+	if c := qual.conditions(100, d100); c.qualified != 0.2 || c.accepted != 0.5 || qual.truthText(100) != v1alpha1.LeadQualityLowReason {
+		t.Errorf("quality: day 100 qualifies %v, accepts %v, truth %s", c.qualified, c.accepted, qual.truthText(100))
 	}
 	if capa.spec(99).Capacity.Reps != 8 || capa.spec(100).Capacity.Reps != 2 || capa.conditions(100, d100).reps != 2 {
 		t.Errorf("capacity: the spec and the truth must both say 2 reps from day 100")
@@ -278,7 +281,7 @@ func TestShocksChangeTheTruthAndTheSpecOnTheirDay(t *testing.T) {
 	if c := surge.conditions(113, d100); c.surge[0] != 3 || surge.conditions(114, d100).surge != nil {
 		t.Errorf("surge: campaign 0 must make 3× on days 100-113 only")
 	}
-	if surge.truthOn(105) != v1alpha1.BalancedReason {
+	if surge.truthText(105) != v1alpha1.BalancedReason {
 		t.Errorf("surge: within capacity, the truth stays Balanced")
 	}
 }
