@@ -118,9 +118,9 @@ var _ = Describe("Scaling outreach", func() {
 	It("flags ConversionLow when good leads do not win", func() {
 		target()
 		// 20 deals from 1000 accepted leads: 2% against a plan of 4%, whose
-		// 95% interval (1.3% to 3.1%) leaves the plan out. Pulled toward the
-		// plan, the win rate used is 2.1%, and 20 deals of 30k on average
-		// make a lead worth 642: the quota needs 157/wk.
+		// 99% interval (1.2% to 3.4%) leaves the plan out. Pulled toward the
+		// plan, the win rate used is 2.2%, and 20 deals of 30k on average
+		// make a lead worth 667: the quota needs about 150/wk.
 		crm.setTargetConversion(ns, st.Name, 600000, 1000, 20)
 		camp := campaign()
 		crm.set(ns, camp.Name, 170, 68)

@@ -38,7 +38,7 @@ const (
 	// PriorWins is the weight of the plan's win rate, in wins: the observed
 	// rate counts as much as the plan once its cohort is expected to hold
 	// this many wins.
-	PriorWins = 3
+	PriorWins = 5
 	// MinDealSample is the won deals a period needs before its observed
 	// average deal size is used: five deals with one windfall say little
 	// about the next five.
@@ -199,8 +199,11 @@ type Result struct {
 	// judged.
 	Samples []Sample
 	// LeadsUnworked is true when more accepted leads miss the sla than it
-	// tolerates; demand is then held at what marketing makes now.
-	LeadsUnworked bool
+	// tolerates: demand is then held at what marketing makes now, as more
+	// leads would wait too. QualityLow is true when fewer leads qualify
+	// than the plan: demand then asks no catch-up beyond the even pace, as
+	// more of the same leads would not fix it.
+	LeadsUnworked, QualityLow bool
 }
 
 // Evaluate computes capacity, the planned period, need, demand, supply,
@@ -332,6 +335,16 @@ func Evaluate(in TargetInput) Result {
 	}
 
 	r.Samples = samples(in, r)
+	if q := sample(r.Samples, v1alpha1.QualitySample); s.Plan.QualifiedPercent != nil && q.Judged && r.Quality != nil &&
+		belowPlan(*r.Quality*q.Size, q.Size, float64(*s.Plan.QualifiedPercent)/100, t) {
+		// More of the same leads would not fix their quality: no catch-up
+		// beyond the planned period's even pace, which is what the quota
+		// needs of leads of planned quality.
+		r.QualityLow = true
+		if s.Strategy != v1alpha1.FillCapacity {
+			r.Demand = math.Min(r.Demand, r.SteadyNeed)
+		}
+	}
 	if f := sample(r.Samples, v1alpha1.FollowUpSample); f.Judged && s.SLA != nil &&
 		significantlyAbove(nonNegative(*in.Observed.LeadsPastFirstContact), f.Size, float64(slaTolerance(s.SLA))/100) {
 		// Leads wait: more leads would wait too. Ask for no more than
@@ -434,10 +447,8 @@ func judge(in TargetInput, r Result, t float64) []Verdict {
 		return classes
 	}
 	planQ := s.Plan.QualifiedPercent
-	qualityLow := false
-	if q := sample(r.Samples, v1alpha1.QualitySample); planQ != nil && q.Judged && r.Quality != nil &&
-		belowPlan(*r.Quality*q.Size, q.Size, float64(*planQ)/100, t) {
-		qualityLow = true
+	qualityLow := r.QualityLow
+	if q := sample(r.Samples, v1alpha1.QualitySample); qualityLow {
 		msg := fmt.Sprintf("%s%% of %s leads qualify against a plan of %d%%: improve targeting, not volume",
 			num(*r.Quality*100), num(q.Size), *planQ)
 		if low := lowQuality(in.Campaigns, float64(*planQ)*(1-t)/100); low != "" {
