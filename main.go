@@ -20,7 +20,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"strings"
 	"time"
@@ -41,6 +43,7 @@ import (
 	"github.com/truce-dev/truce/controllers"
 	"github.com/truce-dev/truce/internal/memlimit"
 	"github.com/truce-dev/truce/internal/metrics"
+	"github.com/truce-dev/truce/internal/simclock"
 	"github.com/truce-dev/truce/internal/telemetry"
 )
 
@@ -69,6 +72,10 @@ func main() {
 		namespaceSelector, leaderElectionID, leaderElectionNamespace string
 		leaseDuration, renewDeadline, retryPeriod                    time.Duration
 	)
+	var (
+		clockStart, clockOrigin string
+		clockSpeed              float64
+	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "The address the controller's Prometheus metrics are served on; 0 turns them off.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "The address the /healthz and /readyz probes are served on.")
 	flag.StringVar(&pprofAddr, "pprof-bind-address", "", "The address Go's pprof profiles (/debug/pprof/) are served on, such as 127.0.0.1:6060, to measure the controller's memory and CPU; empty, the default, serves none.")
@@ -92,6 +99,9 @@ func main() {
 	flag.DurationVar(&maxTimeout, "metrics-max-timeout", metrics.DefaultMaxTimeout, "The longest any metrics source may take to answer; a resource's larger timeoutSeconds is cut to it, and its status says so.")
 	flag.StringVar(&allowedNets, "metrics-allowed-networks", "", "Comma-separated CIDRs: when set, metrics sources may only be at these addresses.")
 	flag.StringVar(&deniedNets, "metrics-denied-networks", strings.Join(metrics.DefaultDeniedNetworks, ","), "Comma-separated CIDRs metrics sources may never be at, checked on the address dialled; the default refuses link-local and cloud metadata addresses. An empty value refuses nothing.")
+	flag.StringVar(&clockStart, "clock-start", "", "For tests and demos only: run truce on a simulated clock that reads this time (RFC 3339, such as 2027-05-26T00:00:00Z) at --clock-origin and advances --clock-speed simulated seconds per real second, so a test can cross a sales period in minutes. Every time truce measures (periods, polling intervals, windows, stabilization, scale-up limits) is then simulated time. Empty, the default: the real clock.")
+	flag.Float64Var(&clockSpeed, "clock-speed", 1, "For tests and demos only, with --clock-start: simulated seconds per real second.")
+	flag.StringVar(&clockOrigin, "clock-origin", "", "For tests and demos only, with --clock-start: the real instant (RFC 3339) at which the simulated clock reads --clock-start, so truce and a simulator can share one simulated timeline. Empty: when truce starts.")
 	opts := zap.Options{Development: false}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -118,6 +128,18 @@ func main() {
 	}
 	if !shard.Empty() {
 		log.Info("Acting only in namespaces that match the selector", "namespaceSelector", shard.String())
+	}
+
+	clk, err := newClock(clockStart, clockOrigin, clockSpeed)
+	if err != nil {
+		log.Error(err, "Invalid --clock-start, --clock-origin or --clock-speed")
+		os.Exit(1)
+	}
+	if sim, ok := clk.(*simclock.Clock); ok {
+		log.Info("Running on a simulated clock, for tests and demos only", "now", sim.Now().Format(time.RFC3339), "speed", sim.Speed())
+		if defaults.PrometheusAddress != "" {
+			log.Info("Prometheus evaluates $window and $period over real time, while truce expands them in simulated time: read simulated counts from gauges or a JSON source")
+		}
 	}
 
 	cfg := ctrl.GetConfigOrDie()
@@ -161,11 +183,11 @@ func main() {
 	}
 	if err := controllers.Setup(context.Background(), mgr, controllers.Options{
 		MaxConcurrentReconciles: workers,
-		Clock:                   clock.RealClock{},
+		Clock:                   clk,
 		// Secrets are read one at a time when a resource names them, through
 		// the API reader: a cached client would list and watch them all.
 		Sources: &metrics.Resolver{Secrets: mgr.GetAPIReader(), Default: defaultSource, MaxTimeout: maxTimeout, Guard: guard},
-		Reader:  metrics.NewReader(clock.RealClock{}, cacheBytes, ctrlmetrics.Registry),
+		Reader:  metrics.NewReader(clk, cacheBytes, ctrlmetrics.Registry),
 		// Several deployments split a fleet by namespace.
 		NamespaceSelector: shard,
 	}); err != nil {
@@ -190,4 +212,26 @@ func main() {
 		log.Error(err, "The manager stopped with an error")
 		os.Exit(1)
 	}
+}
+
+// newClock is the clock truce tells the time by: the real one, or with
+// --clock-start a simulated one for tests and demos.
+func newClock(start, origin string, speed float64) (clock.PassiveClock, error) {
+	if start == "" {
+		if origin != "" || speed != 1 {
+			return nil, errors.New("--clock-origin and --clock-speed need --clock-start")
+		}
+		return clock.RealClock{}, nil
+	}
+	s, err := time.Parse(time.RFC3339, start)
+	if err != nil {
+		return nil, fmt.Errorf("--clock-start: %w", err)
+	}
+	o := time.Now()
+	if origin != "" {
+		if o, err = time.Parse(time.RFC3339, origin); err != nil {
+			return nil, fmt.Errorf("--clock-origin: %w", err)
+		}
+	}
+	return simclock.New(s, o, speed, clock.RealClock{})
 }

@@ -162,7 +162,7 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	logf.FromContext(ctx).V(1).Info("Reconciled Campaign", "salesTarget", camp.Spec.SalesTargetRef.Name, "found", in.target != nil)
 	// Polls start at the slots of the interval, where the metrics cache
 	// sends each request once for every object of the slot.
-	return ctrl.Result{RequeueAfter: metrics.NextPoll(r.Clock.Now(), pollingInterval(camp.Spec.PollingIntervalSeconds))}, nil
+	return ctrl.Result{RequeueAfter: realWait(r.Clock, metrics.NextPoll(r.Clock.Now(), pollingInterval(camp.Spec.PollingIntervalSeconds)))}, nil
 }
 
 // gather reads the campaign's SalesTarget from the cache. A missing target is

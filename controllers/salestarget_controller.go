@@ -90,7 +90,7 @@ func (r *SalesTargetReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 		return ctrl.Result{}, err
 	}
 	logf.FromContext(ctx).V(1).Info("Reconciled SalesTarget", "requeueAfter", requeue)
-	return ctrl.Result{RequeueAfter: requeue}, nil
+	return ctrl.Result{RequeueAfter: realWait(r.Clock, requeue)}, nil
 }
 
 // salesTargetInput is what a SalesTarget's reconcile gathered.

@@ -82,6 +82,8 @@ type promValue float64
 func (p *Prometheus) Fetch(ctx context.Context, query string) (any, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
+	// Prometheus stores samples at real time, so the query is evaluated at
+	// the real now even when truce runs on a simulated clock.
 	form := url.Values{
 		"query":   {query},
 		"time":    {strconv.FormatFloat(float64(time.Now().UnixMilli())/1000, 'f', 3, 64)},
