@@ -40,6 +40,8 @@ var (
 		"Revenue won this period.", []string{"team"}, nil)
 	openLeads = prometheus.NewDesc("crm_open_leads",
 		"Accepted leads sales has not worked yet.", []string{"team"}, nil)
+	pipelineLeads = prometheus.NewDesc("crm_pipeline_leads",
+		"Accepted leads not yet won or lost: those not worked yet and those worked within the sales cycle.", []string{"team"}, nil)
 	simulated = prometheus.NewDesc("funnelsim_simulated_seconds",
 		"Simulated time since the simulator started.", nil, nil)
 )
@@ -47,7 +49,7 @@ var (
 type collector struct{ sim *Simulator }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{leadsTotal, workers, leadsPerWeek, accepted, worked, wonDeals, wonRevenue, openLeads, simulated} {
+	for _, d := range []*prometheus.Desc{leadsTotal, workers, leadsPerWeek, accepted, worked, wonDeals, wonRevenue, openLeads, pipelineLeads, simulated} {
 		ch <- d
 	}
 }
@@ -68,5 +70,6 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(wonDeals, prometheus.CounterValue, t.ClosedWonDeals, name)
 		ch <- prometheus.MustNewConstMetric(wonRevenue, prometheus.CounterValue, t.ClosedWonRevenue, name)
 		ch <- prometheus.MustNewConstMetric(openLeads, prometheus.GaugeValue, t.OpenLeads, name)
+		ch <- prometheus.MustNewConstMetric(pipelineLeads, prometheus.GaugeValue, t.PipelineLeads, name)
 	}
 }

@@ -26,6 +26,11 @@ limitations under the License.
 //
 // POST a shock (JSON or YAML, the fields of a scenario's shocks without
 // "at") to /shocks to make it happen now.
+//
+// With a start (the scenario's, or --clock-start) the simulator keeps a
+// calendar: a team can count its bookings per period of simulated time,
+// and truce run with the same --clock-start, --clock-speed and
+// --clock-origin tells the same simulated time.
 package main
 
 import (
@@ -62,6 +67,7 @@ var salesTargets = schema.GroupVersionResource{Group: "revops.truce.dev", Versio
 func main() {
 	var (
 		scenarioPath, listen, kubeconfig, namespace string
+		clockStart, clockOrigin                     string
 		speed                                       float64
 		tick                                        time.Duration
 	)
@@ -70,14 +76,32 @@ func main() {
 	flag.StringVar(&kubeconfig, "kubeconfig", os.Getenv("KUBECONFIG"), "The kubeconfig of the cluster whose pods are watched.")
 	flag.StringVar(&namespace, "namespace", "", "Overrides the scenario's namespace.")
 	flag.Float64Var(&speed, "speed", 0, "Overrides the scenario's speed (simulated seconds per real second).")
-	flag.DurationVar(&tick, "tick", 250*time.Millisecond, "How often the simulation advances, in real time.")
+	flag.DurationVar(&tick, "tick", 250*time.Millisecond, "How often the simulation advances, in real time; it also advances to the time of each request.")
+	flag.StringVar(&clockStart, "clock-start", "", "Overrides the scenario's start: the simulated time (RFC 3339) the simulation starts at.")
+	flag.StringVar(&clockOrigin, "clock-origin", "", "The real instant (RFC 3339) the simulation starts at, so that truce's --clock-origin can name the same one; when the simulator starts by default.")
 	flag.Parse()
 	log.SetFlags(log.Ltime)
 
 	if scenarioPath == "" {
 		log.Fatal("--scenario is required")
 	}
-	sc, err := LoadScenario(scenarioPath)
+	var start *metav1.Time
+	if clockStart != "" {
+		t, err := time.Parse(time.RFC3339, clockStart)
+		if err != nil {
+			log.Fatalf("--clock-start: %v", err)
+		}
+		start = &metav1.Time{Time: t}
+	}
+	origin := time.Now()
+	if clockOrigin != "" {
+		t, err := time.Parse(time.RFC3339, clockOrigin)
+		if err != nil {
+			log.Fatalf("--clock-origin: %v", err)
+		}
+		origin = t
+	}
+	sc, err := LoadScenario(scenarioPath, start)
 	if err != nil {
 		log.Fatalf("%s: %v", scenarioPath, err)
 	}
@@ -102,14 +126,22 @@ func main() {
 	factory.Start(ctx.Done())
 	factory.WaitForCacheSync(ctx.Done())
 
-	sim := NewSimulator(sc, time.Now())
+	sim := NewSimulator(sc, origin)
 	world := &world{sim: sim, scenario: sc, pods: pods, salesTargets: dyn.Resource(salesTargets).Namespace(sc.Namespace)}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(&collector{sim: sim})
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	// Both views are as of the request, not of the last tick, as a CRM's
+	// report is: with a calendar, a period's bookings are the period's
+	// when truce's clock says it has begun.
+	metricsHandler := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
+		world.advance(r.Context(), time.Now())
+		metricsHandler.ServeHTTP(w, r)
+	})
 	mux.HandleFunc("/funnel", func(w http.ResponseWriter, r *http.Request) {
+		world.advance(r.Context(), time.Now())
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(sim.Snapshot())
 	})
@@ -126,6 +158,9 @@ func main() {
 		}
 	}()
 	log.Printf("funnelsim: %d campaigns, %d teams, speed %gx, serving http://%s/funnel and /metrics", len(sc.Campaigns), len(sc.Teams), sc.Speed, l.Addr())
+	if sc.Start != nil {
+		log.Printf("funnelsim: simulated time is %s at %s", sc.Start.UTC().Format(time.RFC3339), origin.Format(time.RFC3339Nano))
+	}
 
 	t := time.NewTicker(tick)
 	defer t.Stop()
@@ -137,10 +172,7 @@ func main() {
 			cancel()
 			return
 		case now := <-t.C:
-			for _, sh := range sim.Due(now) {
-				world.apply(ctx, sh, now)
-			}
-			sim.Step(now, world.workers())
+			world.advance(ctx, now)
 		}
 	}
 }
@@ -151,6 +183,15 @@ type world struct {
 	scenario     *Scenario
 	pods         listersv1.PodLister
 	salesTargets dynamic.ResourceInterface
+}
+
+// advance applies the shocks due by real time now and steps the simulation
+// to it with the workers running now.
+func (w *world) advance(ctx context.Context, now time.Time) {
+	for _, sh := range w.sim.Due(now) {
+		w.apply(ctx, sh, now)
+	}
+	w.sim.Step(now, w.workers())
 }
 
 // workers counts each campaign's pods that are running and ready.

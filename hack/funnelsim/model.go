@@ -64,19 +64,49 @@ type sample struct {
 
 type teamState struct {
 	Team
-	accepted, rejected, worked, deals, revenue float64 // since start
-	backlog                                    [4]float64
+	// accepted, deals and revenue count the current period (from the
+	// start, without a calendar), on top of booked; rejected and worked
+	// count from the start.
+	accepted, rejected, worked, deals, revenue float64
+	// booked is what the current period had before the simulation: the
+	// scenario's Booked in the first period, nothing in later ones.
+	booked  Booked
+	backlog [4]float64
+	// cohorts are the leads worked and not yet closed, oldest first.
+	cohorts []cohort
+	// period is the current calendar period, with a Period.
+	period calendarPeriod
 }
+
+// cohort is leads sales worked over one step: they close (won or lost)
+// evenly over the same span a sales cycle later.
+type cohort struct {
+	// closeFrom and closeTo are the simulated times the cohort closes over.
+	closeFrom, closeTo time.Duration
+	leads, won         float64
+	// closed is the share of the cohort closed so far.
+	closed float64
+}
+
+// open is the cohort's leads not yet closed.
+func (c *cohort) open() float64 { return c.leads * (1 - c.closed) }
 
 // NewSimulator starts a simulation of the scenario at real time now.
 func NewSimulator(sc *Scenario, now time.Time) *Simulator {
 	s := &Simulator{scenario: sc, started: now, last: now, teams: map[string]*teamState{}}
 	for _, t := range sc.Teams {
-		ts := &teamState{Team: t}
+		ts := &teamState{Team: t, booked: t.Booked}
 		ts.AcceptPercent, ts.WinPercent = copyMix(t.AcceptPercent), copyMix(t.WinPercent)
 		// The opening backlog is spread like an even mix.
 		for i := range ts.backlog {
 			ts.backlog[i] = t.OpenLeads / float64(len(Grades))
+		}
+		// The opening pipeline was worked over the cycle before the start.
+		if t.Pipeline.Leads > 0 {
+			ts.cohorts = []cohort{{closeFrom: 0, closeTo: t.SalesCycle.Duration, leads: t.Pipeline.Leads, won: t.Pipeline.Deals}}
+		}
+		if t.Period != nil {
+			ts.period = periodOf(t.Period.Cadence, t.Period.loc, s.now())
 		}
 		s.teams[t.Name] = ts
 	}
@@ -125,7 +155,9 @@ func (s *Simulator) Apply(sh Shock, now time.Time) {
 }
 
 // Step advances the simulation to real time now, with workers[campaign]
-// running since the previous step.
+// running since the previous step. A step that crosses the end of a team's
+// period is taken in two, so what is won before the end counts in the
+// period that ends.
 func (s *Simulator) Step(now time.Time, workers map[string]int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -134,7 +166,15 @@ func (s *Simulator) Step(now time.Time, workers map[string]int) {
 		return
 	}
 	s.last = now
-	span := time.Duration(float64(dt) * s.scenario.Speed)
+	end := s.simulated + time.Duration(float64(dt)*s.scenario.Speed)
+	for s.simulated < end {
+		s.advance(min(end, s.nextPeriodEnd())-s.simulated, workers)
+		s.startPeriods()
+	}
+}
+
+// advance runs the funnel for span of simulated time.
+func (s *Simulator) advance(span time.Duration, workers map[string]int) {
 	s.simulated += span
 	weeks := float64(span) / float64(week)
 
@@ -173,19 +213,100 @@ func (s *Simulator) Step(now time.Time, workers map[string]int) {
 				ts.rejected += in[i] - a
 			}
 		}
-		open := sum(ts.backlog)
-		work := math.Min(open, ts.Reps*ts.LeadsPerRepPerWeek*weeks)
-		if open <= 0 || work <= 0 {
-			continue
+		ts.work(s.simulated, span, weeks)
+		ts.close(s.simulated)
+	}
+}
+
+// work takes what the team can work in the step that ended at simulated
+// time now from its backlog, pro rata by grade. What it wins is won at
+// once without a sales cycle, and a cycle later with one.
+func (ts *teamState) work(now, span time.Duration, weeks float64) {
+	open := sum(ts.backlog)
+	work := math.Min(open, ts.Reps*ts.LeadsPerRepPerWeek*weeks)
+	if open <= 0 || work <= 0 {
+		return
+	}
+	won := 0.0
+	for i, g := range Grades {
+		w := ts.backlog[i] * work / open
+		ts.backlog[i] -= w
+		won += w * ts.WinPercent[g] / 100
+	}
+	ts.worked += work
+	if cycle := ts.SalesCycle.Duration; cycle > 0 {
+		ts.cohorts = append(ts.cohorts, cohort{closeFrom: now - span + cycle, closeTo: now + cycle, leads: work, won: won})
+		return
+	}
+	ts.deals += won
+	ts.revenue += won * ts.DealSize
+}
+
+// close closes the share of each cohort whose time has come by simulated
+// time now, and forgets the cohorts that are closed.
+func (ts *teamState) close(now time.Duration) {
+	keep := ts.cohorts[:0]
+	for _, c := range ts.cohorts {
+		share := 1.0
+		if now < c.closeTo {
+			share = max(0, float64(now-c.closeFrom)/float64(c.closeTo-c.closeFrom))
 		}
-		for i, g := range Grades {
-			w := ts.backlog[i] * work / open
-			ts.backlog[i] -= w
-			won := w * ts.WinPercent[g] / 100
+		if share > c.closed {
+			won := c.won * (share - c.closed)
 			ts.deals += won
 			ts.revenue += won * ts.DealSize
+			c.closed = share
 		}
-		ts.worked += work
+		if c.closed < 1 {
+			keep = append(keep, c)
+		}
+	}
+	ts.cohorts = keep
+}
+
+// pipeline is the team's accepted leads not yet won or lost: its backlog
+// and the leads it has worked within its cycle.
+func (ts *teamState) pipeline() float64 {
+	n := sum(ts.backlog)
+	for i := range ts.cohorts {
+		n += ts.cohorts[i].open()
+	}
+	return n
+}
+
+// now is the simulated date and time; the zero time plus the simulated
+// time without a start.
+func (s *Simulator) now() time.Time {
+	var start time.Time
+	if s.scenario.Start != nil {
+		start = s.scenario.Start.Time
+	}
+	return start.Add(s.simulated)
+}
+
+// nextPeriodEnd is the simulated time at which the first of the teams'
+// current periods ends; never, without periods.
+func (s *Simulator) nextPeriodEnd() time.Duration {
+	next := time.Duration(math.MaxInt64)
+	for _, ts := range s.teams {
+		if ts.Period != nil {
+			next = min(next, s.simulated+ts.period.end.Sub(s.now()))
+		}
+	}
+	return next
+}
+
+// startPeriods starts the next period of each team whose period has
+// ended: what it wins and accepts counts from zero again.
+func (s *Simulator) startPeriods() {
+	now := s.now()
+	for _, ts := range s.teams {
+		if ts.Period == nil || now.Before(ts.period.end) {
+			continue
+		}
+		ts.period = periodOf(ts.Period.Cadence, ts.Period.loc, now)
+		ts.accepted, ts.deals, ts.revenue = 0, 0, 0
+		ts.booked = Booked{}
 	}
 }
 
@@ -193,11 +314,13 @@ func (s *Simulator) Step(now time.Time, workers map[string]int) {
 type Snapshot struct {
 	// SimulatedSeconds is simulated time since the start; Speed how many
 	// simulated seconds pass per real second.
-	SimulatedSeconds float64                     `json:"simulatedSeconds"`
-	Speed            float64                     `json:"speed"`
-	Campaigns        map[string]CampaignSnapshot `json:"campaigns"`
-	Teams            map[string]TeamSnapshot     `json:"teams"`
-	Shocks           []ShockSnapshot             `json:"shocks"`
+	SimulatedSeconds float64 `json:"simulatedSeconds"`
+	Speed            float64 `json:"speed"`
+	// Now is the simulated date and time, when the scenario has a start.
+	Now       *time.Time                  `json:"now,omitempty"`
+	Campaigns map[string]CampaignSnapshot `json:"campaigns"`
+	Teams     map[string]TeamSnapshot     `json:"teams"`
+	Shocks    []ShockSnapshot             `json:"shocks"`
 }
 
 // CampaignSnapshot is one campaign. Rates are per simulated week, over the
@@ -212,17 +335,32 @@ type CampaignSnapshot struct {
 }
 
 // TeamSnapshot is one team's period: what was booked before the start plus
-// what the simulation added.
+// what the simulation added, or with a calendar what the current period
+// holds.
 type TeamSnapshot struct {
-	Reps               float64 `json:"reps"`
-	CapacityPerWeek    float64 `json:"capacityPerWeek"`
+	// Period is the current calendar period, with one.
+	Period          *PeriodSnapshot `json:"period,omitempty"`
+	Reps            float64         `json:"reps"`
+	CapacityPerWeek float64         `json:"capacityPerWeek"`
+	// OpenLeads are accepted leads sales has not worked yet; PipelineLeads
+	// all accepted leads not yet won or lost: those and the ones worked
+	// within the sales cycle.
 	OpenLeads          float64 `json:"openLeads"`
+	PipelineLeads      float64 `json:"pipelineLeads"`
 	AcceptedLeads      float64 `json:"acceptedLeads"`
 	RejectedLeads      float64 `json:"rejectedLeads"`
 	WorkedLeads        float64 `json:"workedLeads"`
 	ClosedWonDeals     float64 `json:"closedWonDeals"`
 	ClosedWonRevenue   float64 `json:"closedWonRevenue"`
 	WinPercentObserved float64 `json:"winPercentObserved"`
+}
+
+// PeriodSnapshot is a team's current period: its name (2027-Q2, 2027-05,
+// 2027-W18) and [start, end).
+type PeriodSnapshot struct {
+	Name  string    `json:"name"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
 }
 
 // ShockSnapshot is an applied shock.
@@ -243,6 +381,10 @@ func (s *Simulator) Snapshot() Snapshot {
 		Teams:            map[string]TeamSnapshot{},
 		Shocks:           []ShockSnapshot{},
 	}
+	if s.scenario.Start != nil {
+		now := s.now().Truncate(time.Second)
+		out.Now = &now
+	}
 	for _, c := range s.campaigns {
 		rate := s.rate(c)
 		cs := CampaignSnapshot{Team: c.Team, Workers: c.workers, GradesPerWeek: map[string]float64{}, LeadsTotal: map[string]float64{}}
@@ -260,11 +402,15 @@ func (s *Simulator) Snapshot() Snapshot {
 			Reps:             t.Reps,
 			CapacityPerWeek:  round(t.Reps * t.LeadsPerRepPerWeek),
 			OpenLeads:        round(sum(t.backlog)),
-			AcceptedLeads:    round(t.Booked.AcceptedLeads + t.accepted),
+			PipelineLeads:    round(t.pipeline()),
+			AcceptedLeads:    round(t.booked.AcceptedLeads + t.accepted),
 			RejectedLeads:    round(t.rejected),
 			WorkedLeads:      round(t.worked),
-			ClosedWonDeals:   round(t.Booked.Deals + t.deals),
-			ClosedWonRevenue: round(t.Booked.Revenue + t.revenue),
+			ClosedWonDeals:   round(t.booked.Deals + t.deals),
+			ClosedWonRevenue: round(t.booked.Revenue + t.revenue),
+		}
+		if t.Period != nil {
+			ts.Period = &PeriodSnapshot{Name: t.period.name, Start: t.period.start, End: t.period.end}
 		}
 		if ts.AcceptedLeads > 0 {
 			ts.WinPercentObserved = round(100 * ts.ClosedWonDeals / ts.AcceptedLeads)

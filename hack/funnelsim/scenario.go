@@ -48,6 +48,11 @@ type Scenario struct {
 	// measured (leads in the window, scaled to a week, as truce's
 	// spec.metrics.windowSeconds expects); 6h when empty.
 	RateWindow metav1.Duration `json:"rateWindow,omitempty"`
+	// Start is the simulated date and time the simulation starts at. With
+	// it the simulator keeps a calendar: /funnel says what time it is, and
+	// teams with a period count bookings per calendar period. truce's
+	// --clock-start names the same instant.
+	Start *metav1.Time `json:"start,omitempty"`
 	// Namespace is where the campaigns' pods run; "default" when empty.
 	Namespace string       `json:"namespace,omitempty"`
 	Campaigns []Campaign   `json:"campaigns"`
@@ -85,10 +90,22 @@ type Team struct {
 	WinPercent Mix `json:"winPercent"`
 	// DealSize is the revenue of a won deal.
 	DealSize float64 `json:"dealSize"`
+	// SalesCycle is how long after sales works a lead it is won or lost,
+	// in simulated time: a lead worked at t closes at t+salesCycle. Zero
+	// closes it when it is worked.
+	SalesCycle metav1.Duration `json:"salesCycle,omitempty"`
 	// Booked is what the team had won and accepted this period before the
-	// simulation started; OpenLeads its backlog then.
-	Booked    Booked  `json:"booked,omitempty"`
-	OpenLeads float64 `json:"openLeads,omitempty"`
+	// simulation started; OpenLeads its backlog then, and Pipeline what
+	// it was working.
+	Booked    Booked   `json:"booked,omitempty"`
+	OpenLeads float64  `json:"openLeads,omitempty"`
+	Pipeline  Pipeline `json:"pipeline,omitempty"`
+	// Period, when set, makes Booked and what the team wins and accepts
+	// those of the current calendar period of the simulated clock (from
+	// the scenario's start): they start again from zero when a period
+	// ends, as a CRM's report for truce's $period would. Without it they
+	// count from the start and never reset.
+	Period *Period `json:"period,omitempty"`
 	// SalesTarget, when set, is the SalesTarget whose spec.capacity.reps a
 	// shock that changes Reps also updates, as sales ops would.
 	SalesTarget string `json:"salesTarget,omitempty"`
@@ -99,6 +116,14 @@ type Booked struct {
 	Revenue       float64 `json:"revenue,omitempty"`
 	Deals         float64 `json:"deals,omitempty"`
 	AcceptedLeads float64 `json:"acceptedLeads,omitempty"`
+}
+
+// Pipeline is the leads sales had worked in the cycle before the
+// simulation started and not yet closed. They close evenly over the first
+// cycle, and Deals of them are won.
+type Pipeline struct {
+	Leads float64 `json:"leads,omitempty"`
+	Deals float64 `json:"deals,omitempty"`
 }
 
 // Shock changes a campaign or a team.
@@ -123,20 +148,26 @@ type TimedShock struct {
 	Shock `json:",inline"`
 }
 
-// LoadScenario reads and validates a scenario file.
-func LoadScenario(path string) (*Scenario, error) {
+// LoadScenario reads and validates a scenario file; start, when not nil,
+// replaces the scenario's start.
+func LoadScenario(path string, start *metav1.Time) (*Scenario, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return ParseScenario(data)
+	return parseScenario(data, start)
 }
 
 // ParseScenario parses and validates a scenario, filling in defaults.
-func ParseScenario(data []byte) (*Scenario, error) {
+func ParseScenario(data []byte) (*Scenario, error) { return parseScenario(data, nil) }
+
+func parseScenario(data []byte, start *metav1.Time) (*Scenario, error) {
 	s := &Scenario{}
 	if err := yaml.UnmarshalStrict(data, s); err != nil {
 		return nil, fmt.Errorf("parsing the scenario: %w", err)
+	}
+	if start != nil {
+		s.Start = start
 	}
 	if s.Speed == 0 {
 		s.Speed = 1
@@ -173,6 +204,7 @@ func (s *Scenario) validate() error {
 		}
 		errs = append(errs, validatePercent(f+".acceptPercent", t.AcceptPercent, true)...)
 		errs = append(errs, validatePercent(f+".winPercent", t.WinPercent, true)...)
+		errs = append(errs, s.validateCycle(f, &s.Teams[i])...)
 	}
 	campaigns := map[string]bool{}
 	for i, c := range s.Campaigns {
@@ -208,6 +240,37 @@ func (s *Scenario) validate() error {
 	}
 	sort.SliceStable(s.Shocks, func(i, j int) bool { return s.Shocks[i].At.Duration < s.Shocks[j].At.Duration })
 	return errors.Join(errs...)
+}
+
+// validateCycle checks a team's sales cycle, pipeline and period.
+func (s *Scenario) validateCycle(f string, t *Team) []error {
+	var errs []error
+	if t.SalesCycle.Duration < 0 {
+		errs = append(errs, fmt.Errorf("%s.salesCycle: must not be negative", f))
+	}
+	switch p := t.Pipeline; {
+	case p.Leads < 0 || p.Deals < 0:
+		errs = append(errs, fmt.Errorf("%s.pipeline: leads and deals must not be negative", f))
+	case p.Deals > p.Leads:
+		errs = append(errs, fmt.Errorf("%s.pipeline.deals: %g deals out of %g leads", f, p.Deals, p.Leads))
+	case p.Leads > 0 && t.SalesCycle.Duration <= 0:
+		errs = append(errs, fmt.Errorf("%s.pipeline: needs a salesCycle to close over", f))
+	}
+	if t.Period == nil {
+		return errs
+	}
+	if !slices.Contains(Cadences, t.Period.Cadence) {
+		errs = append(errs, fmt.Errorf("%s.period.cadence: %q is not one of %s", f, t.Period.Cadence, strings.Join(Cadences, ", ")))
+	}
+	loc, err := time.LoadLocation(t.Period.TimeZone)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("%s.period.timeZone: %w", f, err))
+	}
+	t.Period.loc = loc
+	if s.Start == nil {
+		errs = append(errs, fmt.Errorf("%s.period: needs the scenario's start, the simulated time its calendar begins at", f))
+	}
+	return errs
 }
 
 // validateShock checks a shock against the scenario's campaigns and teams.
