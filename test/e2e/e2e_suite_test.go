@@ -97,15 +97,7 @@ var _ = BeforeSuite(func() {
 	Expect(err).NotTo(HaveOccurred())
 
 	By("starting the funnel simulator")
-	port, err := localcluster.FreePort()
-	Expect(err).NotTo(HaveOccurred())
-	simURL = "http://127.0.0.1:" + strconv.Itoa(port)
-	_, err = cluster.Run("funnelsim", simBin, "--scenario=testdata/funnel.yaml", "--listen=127.0.0.1:"+strconv.Itoa(port))
-	Expect(err).NotTo(HaveOccurred())
-	Eventually(func() error {
-		_, err := funnel()
-		return err
-	}).WithTimeout(30 * time.Second).Should(Succeed())
+	_, simURL = runFunnelsim("funnelsim", simBin, "testdata/funnel.yaml")
 
 	By("starting truce")
 	startTruce(truceBin)
@@ -142,9 +134,15 @@ func startTruce(bin string) {
 	truce, truceMetricsURL = runTruce("truce", bin)
 }
 
+// realClockNamespaces selects the namespaces of every truce on the real
+// clock: all but those the simulated-clock spec's truce acts in
+// (testdata/clock.yaml), whose times would make no sense to it.
+const realClockNamespaces = "truce.dev/clock!=simulated"
+
 // runTruce starts a truce process named name with args on top of the flags
-// every one needs, on ports of its own, and waits until it is ready. It
-// returns the process and the URL of its /metrics.
+// every one needs (args come after them, so they override them), on ports
+// of its own, and waits until it is ready. It returns the process and the
+// URL of its /metrics.
 func runTruce(name, bin string, args ...string) (*localcluster.Process, string) {
 	GinkgoHelper()
 	metricsPort, err := localcluster.FreePort()
@@ -155,6 +153,7 @@ func runTruce(name, bin string, args ...string) (*localcluster.Process, string) 
 		"--metrics-url=" + simURL + "/funnel",
 		"--metrics-bind-address=127.0.0.1:" + strconv.Itoa(metricsPort),
 		"--health-probe-bind-address=127.0.0.1:" + strconv.Itoa(probePort),
+		"--namespace-selector=" + realClockNamespaces,
 	}, args...)...)
 	Expect(err).NotTo(HaveOccurred())
 	Eventually(func() error {
@@ -169,6 +168,30 @@ func runTruce(name, bin string, args ...string) (*localcluster.Process, string) 
 		return nil
 	}).WithTimeout(60 * time.Second).Should(Succeed())
 	return p, "http://127.0.0.1:" + strconv.Itoa(metricsPort) + "/metrics"
+}
+
+// runFunnelsim starts a funnel simulator named name that plays scenario,
+// with args, on a port of its own, and waits until it serves /funnel. It
+// returns the process and the simulator's base URL.
+func runFunnelsim(name, bin, scenario string, args ...string) (*localcluster.Process, string) {
+	GinkgoHelper()
+	port, err := localcluster.FreePort()
+	Expect(err).NotTo(HaveOccurred())
+	url := "http://127.0.0.1:" + strconv.Itoa(port)
+	p, err := cluster.Run(name, bin, append([]string{"--scenario=" + scenario, "--listen=127.0.0.1:" + strconv.Itoa(port)}, args...)...)
+	Expect(err).NotTo(HaveOccurred())
+	Eventually(func() error {
+		resp, err := http.Get(url + "/funnel")
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("/funnel: %s", resp.Status)
+		}
+		return nil
+	}).WithTimeout(30 * time.Second).Should(Succeed())
+	return p, url
 }
 
 // kubectl runs the real kubectl against the cluster, from this directory.
