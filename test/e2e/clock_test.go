@@ -146,15 +146,15 @@ var _ = Describe("a SalesTarget on a simulated clock", func() {
 		By("asking, across the switch, for about the steady rate and never for all of capacity")
 		model := &modelCheck{}
 		for _, s := range trace.between(settled, clockEnd) {
-			model.expect(s.need != nil && math.Abs(*s.need-steadyLeadsPerWeek) <= 0.25*steadyLeadsPerWeek,
+			model.expect("need near the steady rate", s.need != nil && math.Abs(*s.need-steadyLeadsPerWeek) <= 0.25*steadyLeadsPerWeek,
 				"need %s at %s, want %d±25%%", show(s.need), s.at.Format(time.DateTime), steadyLeadsPerWeek)
-			model.expect(s.need != nil && s.capacity != nil && *s.need < *s.capacity,
+			model.expect("need below capacity", s.need != nil && s.capacity != nil && *s.need < *s.capacity,
 				"need %s at %s asks for all of capacity (%s)", show(s.need), s.at.Format(time.DateTime), show(s.capacity))
-			model.expect(s.reason != v1alpha1.CapacityBelowQuotaNeedReason,
+			model.expect("no CapacityBelowQuotaNeed", s.reason != v1alpha1.CapacityBelowQuotaNeedReason,
 				"Balanced=%s (%s) at %s", s.balanced, s.reason, s.at.Format(time.DateTime))
 		}
-		model.expect(clockEvents(v1alpha1.CapacityBelowQuotaNeedReason) == 0,
-			"%d CapacityBelowQuotaNeed Events", clockEvents(v1alpha1.CapacityBelowQuotaNeedReason))
+		blamed := clockEvents(v1alpha1.CapacityBelowQuotaNeedReason)
+		model.expect("no CapacityBelowQuotaNeed Event", blamed == 0, "%d CapacityBelowQuotaNeed Events", blamed)
 		// TODO(horizon): once status.horizon lands, expect before June 1st
 		// (less switchGuard) horizon.period 2027-Q2 from April 1st to July
 		// 1st, after it (plus switchGuard) 2027-Q3 from July 1st to October
@@ -286,26 +286,42 @@ func (tr *clockTrace) table() string {
 	return b.String()
 }
 
-// modelCheck holds what the spec expects of the planning model: failures
-// fail the spec once plansForTheHorizon, and are reported until then.
-type modelCheck struct{ failures []string }
+// modelCheck holds what the spec expects of the planning model: a failed
+// check fails the spec once plansForTheHorizon, and is reported until then.
+type modelCheck struct {
+	checks []string
+	// failed counts each check's failures; first is its first.
+	failed map[string]int
+	first  map[string]string
+}
 
-func (m *modelCheck) expect(ok bool, format string, args ...any) {
+func (m *modelCheck) expect(check string, ok bool, format string, args ...any) {
 	GinkgoHelper()
 	if ok {
 		return
 	}
 	if plansForTheHorizon {
-		Fail(fmt.Sprintf(format, args...))
+		Fail(check + ": " + fmt.Sprintf(format, args...))
 	}
-	m.failures = append(m.failures, fmt.Sprintf(format, args...))
+	if m.failed == nil {
+		m.failed, m.first = map[string]int{}, map[string]string{}
+	}
+	if m.failed[check] == 0 {
+		m.checks = append(m.checks, check)
+		m.first[check] = fmt.Sprintf(format, args...)
+	}
+	m.failed[check]++
 }
 
 func (m *modelCheck) report() {
-	if len(m.failures) == 0 {
+	var lines []string
+	for _, c := range m.checks {
+		lines = append(lines, fmt.Sprintf("%s: failed %d times, first: %s", c, m.failed[c], m.first[c]))
+	}
+	if len(lines) == 0 {
 		return
 	}
-	summary := fmt.Sprintf("%d samples the horizon model is to fix, first: %s", len(m.failures), m.failures[0])
+	summary := "what the horizon model is to fix:\n  " + strings.Join(lines, "\n  ")
 	AddReportEntry("planning before the horizon model", summary)
 	GinkgoWriter.Println(summary)
 }
