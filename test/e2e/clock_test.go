@@ -142,6 +142,8 @@ var _ = Describe("a SalesTarget on a simulated clock", func() {
 		q3Worked := cycleAgo.simWorked - trace.last(horizonSwitch).simWorked
 		Expect(after.simWon).To(BeNumerically("~", q3Worked*0.046*10000, 0.2*q3Worked*0.046*10000+1000),
 			"Q3's bookings, from the %.0f leads worked from June 1st to %s", q3Worked, cycleAgo.at.Format(time.DateTime))
+		GinkgoWriter.Printf("at %s: %.0f leads in the pipeline, %.0f of them worked since %s; Q3 booked %.0f from %.0f leads worked a cycle before\n",
+			after.at.Format(time.DateTime), after.simPipeline, worked, cycleAgo.at.Format(time.DateTime), after.simWon, q3Worked)
 
 		By("asking, across the switch, for about the steady rate and never for all of capacity")
 		model := &modelCheck{}
