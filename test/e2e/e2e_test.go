@@ -94,6 +94,16 @@ var _ = Describe("truce on a local cluster", Ordered, func() {
 	})
 
 	It("flags LeadQualityLow when quality drops, without asking for more volume", func() {
+		// Quality is judged only on a sample large enough: 30 leads. The
+		// campaign's ten-second window stands for a simulated week, but
+		// truce sizes the sample by the window in real time, a few
+		// thousandths of a lead. Counted over a week (the default window),
+		// the simulator's week of leads is the sample; the yield is then
+		// the plan's 10 a worker, which is also the simulator's.
+		kubectl("patch", "campaign", "e2e-outreach", "--type=merge", "-p", `{"spec":{"metrics":{"windowSeconds":604800}}}`)
+		DeferCleanup(func() {
+			kubectl("patch", "campaign", "e2e-outreach", "--type=merge", "-p", `{"spec":{"metrics":{"windowSeconds":10}}}`)
+		})
 		start := time.Now()
 		shock(`{"description": "quality drops", "campaign": "e2e-outreach", "grades": {"A": 5, "B": 10, "C": 45, "D": 40}}`)
 
@@ -105,7 +115,14 @@ var _ = Describe("truce on a local cluster", Ordered, func() {
 		By("keeping the outreach at the 4 workers capacity allows")
 		Consistently(parallelism).WithTimeout(12 * time.Second).WithPolling(time.Second).Should(Equal(int32(4)))
 
+		By("having judged quality on a sample large enough")
+		var st v1alpha1.SalesTarget
+		Expect(k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: target}, &st)).To(Succeed())
+		Expect(st.Status.Samples).To(ContainElement(And(
+			HaveField("Name", v1alpha1.QualitySample), HaveField("Judged", true))))
+
 		shock(`{"description": "quality restored", "campaign": "e2e-outreach", "grades": {"A": 20, "B": 30, "C": 30, "D": 20}}`)
+		kubectl("patch", "campaign", "e2e-outreach", "--type=merge", "-p", `{"spec":{"metrics":{"windowSeconds":10}}}`)
 		Eventually(loop).WithArguments(int32(4)).WithTimeout(settle).WithPolling(time.Second).Should(Succeed())
 	})
 
