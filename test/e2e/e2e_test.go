@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -57,10 +58,15 @@ var _ = Describe("truce on a local cluster", Ordered, func() {
 		// by the workers running now, that read the yield low after every
 		// scale-up and asked for more, again and again.
 		highest := int32(0)
+		// The target lists LeadShortfall while the campaign's outreach makes
+		// less than its share, and stops once what it makes now reaches it,
+		// though its trailing week still counts the days before.
+		sawShortfall := false
 		Eventually(func() error {
 			highest = max(highest, parallelism())
+			sawShortfall = sawShortfall || slices.Contains(targetStatusOf(target).DriftClasses, v1alpha1.LeadShortfallReason)
 			return loop(10)
-		}).WithTimeout(settle).WithPolling(time.Second).Should(Succeed())
+		}).WithTimeout(settle).WithPolling(500 * time.Millisecond).Should(Succeed())
 		settled := parallelism()
 		Consistently(func() int32 {
 			highest = max(highest, parallelism())
@@ -70,7 +76,7 @@ var _ = Describe("truce on a local cluster", Ordered, func() {
 		Expect(highest).To(BeNumerically("<=", 11), "the Job ran up to %d workers", highest)
 
 		By("having flagged the shortfall on the way")
-		Expect(events(target, v1alpha1.LeadShortfallReason, start)).To(BeNumerically(">", 0))
+		Expect(sawShortfall).To(BeTrue(), "the target never listed LeadShortfall while the campaign ramped")
 		Expect(events(campaign, "Scaled", start)).To(BeNumerically(">", 0))
 		GinkgoWriter.Printf("settled from a shortfall in %s\n", time.Since(start).Round(time.Second))
 	})
