@@ -117,7 +117,9 @@ var _ = Describe("truce on a local cluster", Ordered, func() {
 			_, reason := balanced()
 			return reason
 		}).WithTimeout(settle).WithPolling(time.Second).Should(Equal(v1alpha1.LeadQualityLowReason))
-		Expect(events(target, v1alpha1.LeadQualityLowReason, start)).To(BeNumerically(">", 0))
+		// The Event is recorded a moment after the status that caused it.
+		Eventually(func() int32 { return events(target, v1alpha1.LeadQualityLowReason, start) }).
+			WithTimeout(10 * time.Second).WithPolling(500 * time.Millisecond).Should(BeNumerically(">", 0))
 		By("keeping the outreach at the 4 workers capacity allows")
 		Consistently(parallelism).WithTimeout(12 * time.Second).WithPolling(time.Second).Should(Equal(int32(4)))
 
