@@ -110,16 +110,16 @@ var _ = Describe("truce on a local cluster", Ordered, func() {
 		DeferCleanup(func() {
 			kubectl("patch", "campaign", "e2e-outreach", "--type=merge", "-p", `{"spec":{"metrics":{"windowSeconds":10}}}`)
 		})
-		start := time.Now()
 		shock(`{"description": "quality drops", "campaign": "e2e-outreach", "grades": {"A": 5, "B": 10, "C": 45, "D": 40}}`)
 
 		Eventually(func() string {
 			_, reason := balanced()
 			return reason
 		}).WithTimeout(settle).WithPolling(time.Second).Should(Equal(v1alpha1.LeadQualityLowReason))
-		// The Event is recorded a moment after the status that caused it.
-		Eventually(func() int32 { return events(target, v1alpha1.LeadQualityLowReason, start) }).
-			WithTimeout(10 * time.Second).WithPolling(500 * time.Millisecond).Should(BeNumerically(">", 0))
+		// Balanced may already be False with another class when quality
+		// drops (an Event is recorded only when its status changes), so the
+		// class is read from status, where every class that holds is listed.
+		Expect(targetStatusOf(target).DriftClasses).To(ContainElement(v1alpha1.LeadQualityLowReason))
 		By("keeping the outreach at the 4 workers capacity allows")
 		Consistently(parallelism).WithTimeout(12 * time.Second).WithPolling(time.Second).Should(Equal(int32(4)))
 
