@@ -120,8 +120,17 @@ var _ = Describe("truce on a local cluster", Ordered, func() {
 		// drops (an Event is recorded only when its status changes), so the
 		// class is read from status, where every class that holds is listed.
 		Expect(targetStatusOf(target).DriftClasses).To(ContainElement(v1alpha1.LeadQualityLowReason))
-		By("keeping the outreach at the 4 workers capacity allows")
-		Consistently(parallelism).WithTimeout(12 * time.Second).WithPolling(time.Second).Should(Equal(int32(4)))
+		By("asking for no more volume than capacity while quality is low")
+		// The target's demand (FillCapacity: the 40 leads/wk 4 reps work)
+		// and the campaign's share stay where they were; more of the same
+		// leads would not fix their quality.
+		demand := func() string {
+			if d := targetStatusOf(target).DemandLeadsPerWeek; d != nil {
+				return d.String()
+			}
+			return ""
+		}
+		Consistently(demand).WithTimeout(12 * time.Second).WithPolling(time.Second).Should(Equal("40"))
 
 		By("having judged quality on a sample large enough")
 		var st v1alpha1.SalesTarget
