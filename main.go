@@ -67,6 +67,7 @@ func main() {
 		maxTimeout             time.Duration
 		allowedNets            string
 		deniedNets             string
+		allowLoopback          bool
 	)
 	var (
 		namespaceSelector, leaderElectionID, leaderElectionNamespace string
@@ -99,6 +100,7 @@ func main() {
 	flag.DurationVar(&maxTimeout, "metrics-max-timeout", metrics.DefaultMaxTimeout, "The longest any metrics source may take to answer; a resource's larger timeoutSeconds is cut to it, and its status says so.")
 	flag.StringVar(&allowedNets, "metrics-allowed-networks", "", "Comma-separated CIDRs: when set, metrics sources may only be at these addresses.")
 	flag.StringVar(&deniedNets, "metrics-denied-networks", strings.Join(metrics.DefaultDeniedNetworks, ","), "Comma-separated CIDRs metrics sources may never be at, checked on the address dialled; the default refuses link-local and cloud metadata addresses. An empty value refuses nothing.")
+	flag.BoolVar(&allowLoopback, "metrics-allow-loopback", false, "Let metrics sources be at loopback addresses (127.0.0.0/8, ::1, and 0.0.0.0 and :: which reach them), for a source on the same machine in tests, demos and local runs. Off by default: the manager's probes and pprof listen there.")
 	flag.StringVar(&clockStart, "clock-start", "", "For tests and demos only: run truce on a simulated clock that reads this time (RFC 3339, such as 2027-05-26T00:00:00Z) at --clock-origin and advances --clock-speed simulated seconds per real second, so a test can cross a sales period in minutes. Every time truce measures (periods, polling intervals, windows, stabilization, scale-up limits) is then simulated time. Empty, the default: the real clock.")
 	flag.Float64Var(&clockSpeed, "clock-speed", 1, "For tests and demos only, with --clock-start: simulated seconds per real second.")
 	flag.StringVar(&clockOrigin, "clock-origin", "", "For tests and demos only, with --clock-start: the real instant (RFC 3339) at which the simulated clock reads --clock-start, so truce and a simulator can share one simulated timeline. Empty: when truce starts.")
@@ -172,6 +174,7 @@ func main() {
 		log.Error(err, "Invalid --metrics-allowed-networks or --metrics-denied-networks")
 		os.Exit(1)
 	}
+	guard.AllowLoopback = allowLoopback
 	defaults.Guard = guard
 	if defaults.Timeout > maxTimeout {
 		defaults.Timeout = maxTimeout

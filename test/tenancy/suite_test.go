@@ -147,7 +147,9 @@ rules:
 	must(controllers.Setup(ctx, mgr, controllers.Options{
 		MaxConcurrentReconciles: workers,
 		Clock:                   clock.RealClock{},
-		Sources:                 &metrics.Resolver{Secrets: mgr.GetAPIReader(), MaxTimeout: maxTimeout},
+		// The tests' sources listen on loopback, which the guard refuses
+		// unless allowed.
+		Sources: &metrics.Resolver{Secrets: mgr.GetAPIReader(), MaxTimeout: maxTimeout, Guard: metrics.LoopbackNetworkGuard()},
 		Reader:                  metrics.NewReader(clock.RealClock{}, 0, nil),
 	}))
 	mgrCtx, cancel := context.WithCancel(ctx)
