@@ -37,7 +37,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/truce-dev/truce/api/v1alpha1"
 	"github.com/truce-dev/truce/controllers"
@@ -57,6 +56,8 @@ func init() {
 func main() {
 	var (
 		metricsAddr, probeAddr string
+		metricsSecure          bool
+		metricsCertDir         string
 		pprofAddr              string
 		memoryLimit            string
 		leaderElect            bool
@@ -77,7 +78,9 @@ func main() {
 		clockStart, clockOrigin string
 		clockSpeed              float64
 	)
-	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "The address the controller's Prometheus metrics are served on; 0 turns them off.")
+	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8443", "The address the controller's Prometheus metrics are served on; 0 turns them off.")
+	flag.BoolVar(&metricsSecure, "metrics-secure", true, "Serve /metrics over HTTPS, only to clients the API server authenticates and authorizes to get /metrics (the metrics-reader ClusterRole). false serves plain HTTP to anyone: for local runs only, since /metrics tells every namespace's quota and bookings.")
+	flag.StringVar(&metricsCertDir, "metrics-cert-dir", "", "A directory holding tls.crt and tls.key for /metrics over HTTPS, reloaded when they change; empty, or without them: a self-signed certificate made at start.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "The address the /healthz and /readyz probes are served on.")
 	flag.StringVar(&pprofAddr, "pprof-bind-address", "", "The address Go's pprof profiles (/debug/pprof/) are served on, such as 127.0.0.1:6060, to measure the controller's memory and CPU; empty, the default, serves none.")
 	flag.StringVar(&memoryLimit, "go-memory-limit", "", "The Go runtime's soft memory limit, as a quantity such as 230Mi. Empty, the default: GOMEMLIMIT when set, otherwise 90% of the container's memory limit (cgroup), otherwise none. Near it the garbage collector runs more often instead of letting the heap grow to twice what is live.")
@@ -150,7 +153,7 @@ func main() {
 
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme,
-		Metrics:                metricsserver.Options{BindAddress: metricsAddr},
+		Metrics:                telemetry.ServerOptions(metricsAddr, metricsSecure, metricsCertDir),
 		HealthProbeBindAddress: probeAddr,
 		LeaderElection:         leaderElect,
 		LeaderElectionID:       leaderElectionID,

@@ -150,7 +150,7 @@ rules:
 		// The tests' sources listen on loopback, which the guard refuses
 		// unless allowed.
 		Sources: &metrics.Resolver{Secrets: mgr.GetAPIReader(), MaxTimeout: maxTimeout, Guard: metrics.LoopbackNetworkGuard()},
-		Reader:                  metrics.NewReader(clock.RealClock{}, 0, nil),
+		Reader:  metrics.NewReader(clock.RealClock{}, 0, nil),
 	}))
 	mgrCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
