@@ -118,6 +118,10 @@ func historySpan(c *v1alpha1.Campaign) time.Duration {
 
 // +kubebuilder:rbac:groups=revops.truce.dev,resources=campaigns,verbs=get;list;watch
 // +kubebuilder:rbac:groups=revops.truce.dev,resources=campaigns/status,verbs=get;update;patch
+// A Job's controller reference blocks the campaign's deletion until the Job
+// is gone; where OwnerReferencesPermissionEnforcement is on (OpenShift's
+// default) setting it needs update on the owner's finalizers.
+// +kubebuilder:rbac:groups=revops.truce.dev,resources=campaigns/finalizers,verbs=update
 // +kubebuilder:rbac:groups=revops.truce.dev,resources=salestargets,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups=batch,resources=jobs,verbs=get;list;watch;create;update;patch;delete

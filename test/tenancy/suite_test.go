@@ -112,8 +112,11 @@ rules:
 		Scheme:                scheme,
 	}
 	// envtest runs kube-apiserver with --authorization-mode=RBAC unless told
-	// otherwise; its own client is in system:masters.
+	// otherwise; its own client is in system:masters. The owner-reference
+	// plugin is on, as on OpenShift: the manager must hold what it needs to
+	// set a blocking owner reference on the Jobs it creates.
 	env.ControlPlane.GetAPIServer().Configure().
+		Set("enable-admission-plugins", "OwnerReferencesPermissionEnforcement").
 		Set("audit-policy-file", auditPolicy).
 		Set("audit-log-path", auditLog).
 		Set("audit-log-mode", "blocking")
