@@ -311,7 +311,7 @@ func (r *CampaignReconciler) campaignsForTarget(ctx context.Context, obj client.
 // must have run.
 func (r *CampaignReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	s := shard{r.NamespaceSelector}
-	return s.watchNamespaces(ctrl.NewControllerManagedBy(mgr), requestsFor(r.Client, &v1alpha1.CampaignList{}, "Campaigns")).
+	return s.watchNamespaces(ctrl.NewControllerManagedBy(mgr), requestsFor(r.Client, &v1alpha1.CampaignList{}, "Campaigns"), r.Metrics.defaultSourceNamespaces()).
 		For(&v1alpha1.Campaign{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Owns(&batchv1.Job{}).
 		Watches(&v1alpha1.SalesTarget{}, handler.EnqueueRequestsFromMapFunc(r.campaignsForTarget)).

@@ -39,6 +39,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	yamlutil "k8s.io/apimachinery/pkg/util/yaml"
@@ -147,11 +148,16 @@ rules:
 		Groups: []string{"system:serviceaccounts", "system:serviceaccounts:truce-system", "system:authenticated"}}
 	mgr, err := ctrl.NewManager(mgrCfg, ctrl.Options{Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"}})
 	must(err)
+	// The default source, and which namespaces may use it, as main.go sets
+	// them by default.
+	defaultNamespaces, err := labels.Parse(metrics.DefaultSourceNamespaceSelector)
+	must(err)
 	must(controllers.Setup(ctx, mgr, controllers.Options{
 		MaxConcurrentReconciles: workers,
 		Clock:                   clock.RealClock{},
-		Sources:                 &metrics.Resolver{Secrets: mgr.GetAPIReader(), MaxTimeout: maxTimeout},
+		Sources:                 &metrics.Resolver{Secrets: mgr.GetAPIReader(), MaxTimeout: maxTimeout, Default: operatorSource},
 		Reader:                  metrics.NewReader(clock.RealClock{}, 0, nil),
+		DefaultSourceNamespaces: defaultNamespaces,
 	}))
 	mgrCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
