@@ -72,6 +72,7 @@ func main() {
 	)
 	var (
 		namespaceSelector, leaderElectionID, leaderElectionNamespace string
+		defaultSourceNamespaces                                      string
 		leaseDuration, renewDeadline, retryPeriod                    time.Duration
 	)
 	var (
@@ -96,6 +97,7 @@ func main() {
 	flag.IntVar(&workers, "max-concurrent-reconciles", 4, "Reconciles each controller runs at once.")
 	flag.StringVar(&defaults.PrometheusAddress, "prometheus-address", "", "The Prometheus API that answers the queries of resources that name no metrics source, such as http://prometheus.monitoring:9090.")
 	flag.StringVar(&defaults.URL, "metrics-url", "", "A JSON endpoint that answers, by JSONPath, the queries of resources that name no metrics source; the alternative to --prometheus-address.")
+	flag.StringVar(&defaultSourceNamespaces, "default-source-namespace-selector", metrics.DefaultSourceNamespaceSelector, "A label selector over Namespaces: only Campaigns and SalesTargets in matching namespaces may name no metrics source and be answered by --prometheus-address or --metrics-url, which ask with the operator's credentials whatever query the author writes; the others are told in MetricsAvailable to set spec.metrics.source or be opted in. The default opts in namespaces that a cluster administrator labels "+metrics.DefaultSourceNamespaceLabel+"=allowed. Empty: every namespace, for a cluster whose every author may read all the default source can answer.")
 	flag.StringVar(&defaults.BearerTokenFile, "metrics-bearer-token-file", "", "A file whose content is sent as a bearer token to the default metrics source.")
 	flag.StringVar(&defaults.CAFile, "metrics-ca-file", "", "A PEM bundle of the CAs that sign the default metrics source's certificate.")
 	flag.DurationVar(&defaults.Timeout, "metrics-timeout", metrics.DefaultTimeout, "The time the default metrics source has to answer a query.")
@@ -133,6 +135,11 @@ func main() {
 	}
 	if !shard.Empty() {
 		log.Info("Acting only in namespaces that match the selector", "namespaceSelector", shard.String())
+	}
+	defaultGrant, err := labels.Parse(defaultSourceNamespaces)
+	if err != nil {
+		log.Error(err, "Invalid --default-source-namespace-selector: want a label selector over Namespaces, such as "+metrics.DefaultSourceNamespaceSelector, "defaultSourceNamespaceSelector", defaultSourceNamespaces)
+		os.Exit(1)
 	}
 
 	clk, err := newClock(clockStart, clockOrigin, clockSpeed)
@@ -187,6 +194,9 @@ func main() {
 		log.Error(err, "Unable to set up the default metrics source")
 		os.Exit(1)
 	}
+	if defaultSource != nil {
+		log.Info("Answering specs that name no metrics source from the default source, in namespaces that match the selector", "defaultSourceNamespaceSelector", defaultGrant.String())
+	}
 	if err := controllers.Setup(context.Background(), mgr, controllers.Options{
 		MaxConcurrentReconciles: workers,
 		Clock:                   clk,
@@ -196,6 +206,9 @@ func main() {
 		Reader:  metrics.NewReader(clk, cacheBytes, ctrlmetrics.Registry),
 		// Several deployments split a fleet by namespace.
 		NamespaceSelector: shard,
+		// The default source asks with the operator's credentials: only
+		// for namespaces opted in.
+		DefaultSourceNamespaces: defaultGrant,
 	}); err != nil {
 		log.Error(err, "Unable to set up the controllers")
 		os.Exit(1)

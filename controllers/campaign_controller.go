@@ -118,6 +118,10 @@ func historySpan(c *v1alpha1.Campaign) time.Duration {
 
 // +kubebuilder:rbac:groups=revops.truce.dev,resources=campaigns,verbs=get;list;watch
 // +kubebuilder:rbac:groups=revops.truce.dev,resources=campaigns/status,verbs=get;update;patch
+// A Job's controller reference blocks the campaign's deletion until the Job
+// is gone; where OwnerReferencesPermissionEnforcement is on (OpenShift's
+// default) setting it needs update on the owner's finalizers.
+// +kubebuilder:rbac:groups=revops.truce.dev,resources=campaigns/finalizers,verbs=update
 // +kubebuilder:rbac:groups=revops.truce.dev,resources=salestargets,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups=batch,resources=jobs,verbs=get;list;watch;create;update;patch;delete
@@ -310,7 +314,7 @@ func (r *CampaignReconciler) campaignsForTarget(ctx context.Context, obj client.
 // must have run.
 func (r *CampaignReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	s := shard{r.NamespaceSelector}
-	return s.watchNamespaces(ctrl.NewControllerManagedBy(mgr), requestsFor(r.Client, &v1alpha1.CampaignList{}, "Campaigns")).
+	return s.watchNamespaces(ctrl.NewControllerManagedBy(mgr), requestsFor(r.Client, &v1alpha1.CampaignList{}, "Campaigns"), r.Metrics.defaultSourceNamespaces()).
 		For(&v1alpha1.Campaign{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Owns(&batchv1.Job{}).
 		Watches(&v1alpha1.SalesTarget{}, handler.EnqueueRequestsFromMapFunc(r.campaignsForTarget)).

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/truce-dev/truce/api/v1alpha1"
 	"github.com/truce-dev/truce/internal/metrics"
@@ -38,6 +39,8 @@ import (
 type metricsGatherer struct {
 	resolver *metrics.Resolver
 	reader   *metrics.Reader
+	// defaults says which namespaces may use the resolver's default source.
+	defaults defaultSourceGrant
 }
 
 // namedQuery is one query of a spec's metrics block.
@@ -64,8 +67,19 @@ type observed struct {
 
 func (o observed) ok() bool { return len(o.errs) == 0 }
 
+// defaultSourceNamespaces is the selector of the namespaces that may use the
+// default source, for the manager to watch; nil when nothing need be
+// watched.
+func (g metricsGatherer) defaultSourceNamespaces() labels.Selector {
+	if g.resolver == nil || g.resolver.Default == nil {
+		return nil
+	}
+	return g.defaults.watched()
+}
+
 // read sends each query (skipping empty ones) to the spec's source, or the
-// controller's default. A source that cannot be resolved fails every query.
+// controller's default where the namespace may use it. A source that cannot
+// be resolved, or may not be used, fails every query.
 // The queries run concurrently under one deadline, the source's timeout, so
 // a slow source holds a worker for one timeout per poll, not one per query.
 func (g metricsGatherer) read(ctx context.Context, namespace string, spec *v1alpha1.MetricsSource,
@@ -75,7 +89,19 @@ func (g metricsGatherer) read(ctx context.Context, namespace string, spec *v1alp
 	if note != "" {
 		o.notes = append(o.notes, note)
 	}
-	src, err := g.resolver.Source(ctx, namespace, spec)
+	var src metrics.Source
+	var err error
+	if g.resolver.Default != nil && usesDefault(spec) {
+		switch allowed, aerr := g.defaults.allows(ctx, namespace); {
+		case aerr != nil:
+			return o, aerr
+		case !allowed:
+			err = g.defaults.refusal()
+		}
+	}
+	if err == nil {
+		src, err = g.resolver.Source(ctx, namespace, spec)
+	}
 	if err != nil && metrics.KindOf(err) == "" {
 		// Not a verdict on the source: the Secret could not be read.
 		return o, err

@@ -203,7 +203,7 @@ func (r *SalesTargetReconciler) gather(ctx context.Context, st *v1alpha1.SalesTa
 // SetupWithManager registers the controller with the manager.
 func (r *SalesTargetReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	s := shard{r.NamespaceSelector}
-	return s.watchNamespaces(ctrl.NewControllerManagedBy(mgr), requestsFor(r.Client, &v1alpha1.SalesTargetList{}, "SalesTargets")).
+	return s.watchNamespaces(ctrl.NewControllerManagedBy(mgr), requestsFor(r.Client, &v1alpha1.SalesTargetList{}, "SalesTargets"), r.Metrics.defaultSourceNamespaces()).
 		For(&v1alpha1.SalesTarget{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		// A campaign's spec or observed leads change its target's balance.
 		Watches(&v1alpha1.Campaign{}, campaignToTarget(r.BatchDelay)).

@@ -50,6 +50,10 @@ type Options struct {
 	// NamespaceSelector picks the namespaces this instance acts in, so that
 	// several deployments can split a fleet; nil is every namespace.
 	NamespaceSelector labels.Selector
+	// DefaultSourceNamespaces picks the namespaces whose specs may name no
+	// metrics source and be answered by Sources.Default, which asks with the
+	// operator's credentials; nil is none, an empty selector every one.
+	DefaultSourceNamespaces labels.Selector
 }
 
 // Setup registers the field indexes and every truce controller with mgr, the
@@ -59,7 +63,8 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		return fmt.Errorf("registering indexes: %w", err)
 	}
 	rec := mgr.GetEventRecorder(FieldManager)
-	gatherer := metricsGatherer{resolver: o.Sources, reader: o.Reader}
+	gatherer := metricsGatherer{resolver: o.Sources, reader: o.Reader,
+		defaults: defaultSourceGrant{selector: o.DefaultSourceNamespaces, namespaces: mgr.GetClient()}}
 	batch := o.TargetBatchDelay
 	if batch == 0 {
 		batch = DefaultTargetBatchDelay

@@ -89,19 +89,26 @@ func (s shard) predicate(c client.Reader) predicate.Predicate {
 
 // watchNamespaces makes b enqueue, through objectsIn, what a namespace holds
 // when the namespace enters or leaves the shard: entering, so it is acted on
-// at once; leaving, so each reconcile forgets what it held. Only the
-// Namespaces' metadata is cached. Nothing is watched when the shard is every
-// namespace.
-func (s shard) watchNamespaces(b *builder.Builder, objectsIn handler.MapFunc) *builder.Builder {
-	if s.everything() {
+// at once; leaving, so each reconcile forgets what it held. So too when it
+// is opted in to or out of the default metrics source (defaultSource, nil
+// when no label decides that), so its specs' MetricsAvailable says so at
+// once. Only the Namespaces' metadata is cached. Nothing is watched when the
+// shard is every namespace and defaultSource is nil.
+func (s shard) watchNamespaces(b *builder.Builder, objectsIn handler.MapFunc, defaultSource labels.Selector) *builder.Builder {
+	if s.everything() && defaultSource == nil {
 		return b
+	}
+	mayUseDefault := func(nsLabels map[string]string) bool {
+		return defaultSource != nil && defaultSource.Matches(labels.Set(nsLabels))
 	}
 	return b.Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(objectsIn),
 		builder.OnlyMetadata, builder.WithPredicates(predicate.Funcs{
-			// The cache's first list is a create of every namespace.
-			CreateFunc: func(e event.CreateEvent) bool { return s.matches(e.Object.GetLabels()) },
+			// The cache's first list is a create of every namespace; what
+			// a shard of every namespace holds is enqueued by its own watch.
+			CreateFunc: func(e event.CreateEvent) bool { return !s.everything() && s.matches(e.Object.GetLabels()) },
 			UpdateFunc: func(e event.UpdateEvent) bool {
-				return s.matches(e.ObjectOld.GetLabels()) != s.matches(e.ObjectNew.GetLabels())
+				return s.matches(e.ObjectOld.GetLabels()) != s.matches(e.ObjectNew.GetLabels()) ||
+					mayUseDefault(e.ObjectOld.GetLabels()) != mayUseDefault(e.ObjectNew.GetLabels())
 			},
 			DeleteFunc:  func(event.DeleteEvent) bool { return false },
 			GenericFunc: func(event.GenericEvent) bool { return false },

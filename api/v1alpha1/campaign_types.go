@@ -163,8 +163,14 @@ type OutreachSpec struct {
 
 // ScaleTargetReference names a resource with a /scale subresource.
 type ScaleTargetReference struct {
-	// apiVersion is the referent's API version, such as apps/v1. Defaults to apps/v1.
+	// apiVersion is the referent's API version: group/version, such as
+	// apps/v1, or v1 alone for the core group. Defaults to apps/v1 when
+	// omitted. An empty value is refused: truce's admission policy checks
+	// your rights in the group named here, and the controller scales in
+	// that same group, so neither guesses one.
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[a-z]([-a-z0-9]*[a-z0-9])?$')",message="must be group/version, such as apps/v1, or v1 for the core group"
 	// +kubebuilder:default="apps/v1"
 	// +optional
 	APIVersion string `json:"apiVersion,omitempty"`

@@ -44,6 +44,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/truce-dev/truce/api/v1alpha1"
+	"github.com/truce-dev/truce/internal/metrics"
 	"github.com/truce-dev/truce/test/localcluster"
 )
 
@@ -121,6 +122,12 @@ func run(ctx context.Context, opts localcluster.Options, truce, funnelsim, scena
 	}
 	if err := step("Waiting for the CRDs", "wait", "--for=condition=Established", "--timeout=60s",
 		"crd/campaigns.revops.truce.dev", "crd/salestargets.revops.truce.dev"); err != nil {
+		return err
+	}
+	// The demo's resources name no metrics source: their namespace is opted
+	// in to truce's default one, as a cluster administrator would.
+	if err := step("Opting namespace default in to the default metrics source", "label", "namespace", "default",
+		metrics.DefaultSourceNamespaceLabel+"=allowed", "--overwrite"); err != nil {
 		return err
 	}
 	if err := step("Applying "+manifests, "apply", "--server-side", "-k", manifests); err != nil {

@@ -23,6 +23,18 @@ import (
 	"time"
 )
 
+// DefaultSourceNamespaceLabel opts a namespace in to the default source,
+// with the value "allowed", under the default
+// --default-source-namespace-selector. The default source asks with the
+// operator's address and credentials whatever query a spec's author
+// writes, so only someone who may label Namespaces (a cluster
+// administrator, not a namespace's editors) grants it.
+const DefaultSourceNamespaceLabel = "revops.truce.dev/default-metrics-source"
+
+// DefaultSourceNamespaceSelector is --default-source-namespace-selector's
+// default: the namespaces labelled DefaultSourceNamespaceLabel=allowed.
+const DefaultSourceNamespaceSelector = DefaultSourceNamespaceLabel + "=allowed"
+
 // DefaultOptions are the controller's flags for the source that answers
 // specs which name none.
 type DefaultOptions struct {

@@ -244,13 +244,11 @@ func replicas(scale *unstructured.Unstructured) int32 {
 	return int32(n)
 }
 
+// targetObject addresses the target in the group and version its
+// apiVersion names; getScale has checked that it names one.
 func targetObject(ns string, ref *v1alpha1.ScaleTargetReference) *unstructured.Unstructured {
-	apiVersion := ref.APIVersion
-	if apiVersion == "" {
-		apiVersion = "apps/v1"
-	}
 	u := &unstructured.Unstructured{}
-	u.SetGroupVersionKind(schema.FromAPIVersionAndKind(apiVersion, ref.Kind))
+	u.SetGroupVersionKind(schema.FromAPIVersionAndKind(ref.APIVersion, ref.Kind))
 	u.SetNamespace(ns)
 	u.SetName(ref.Name)
 	return u

@@ -395,6 +395,22 @@ func TestScaleSubresource(t *testing.T) {
 		t.Fatalf("the Deployment runs %d replicas, want 7 (%v)", *dep.Spec.Replicas, err)
 	}
 
+	// A Campaign stored before the API refused an empty apiVersion: read as
+	// apps/v1 it scaled a Deployment that admission had checked as a core
+	// resource. It is neither read nor scaled, and the error says what to set.
+	stored := camp.DeepCopy()
+	stored.Spec.Outreach.ScaleTargetRef.APIVersion = ""
+	const fix = "spec.outreach.scaleTargetRef.apiVersion is empty: set it to the target's group/version"
+	if _, err := a.Observe(ctx, stored); err == nil || !strings.Contains(err.Error(), fix) {
+		t.Fatalf("observing a target with an empty apiVersion: %v", err)
+	}
+	if _, err := a.Scale(ctx, stored, 0); err == nil || !strings.Contains(err.Error(), fix) {
+		t.Fatalf("scaling a target with an empty apiVersion: %v", err)
+	}
+	if err := k8s.Get(ctx, client.ObjectKeyFromObject(dep), dep); err != nil || *dep.Spec.Replicas != 7 {
+		t.Fatalf("the Deployment runs %d replicas, want 7 (%v)", *dep.Spec.Replicas, err)
+	}
+
 	camp.Spec.Outreach.ScaleTargetRef.Name = "missing"
 	if _, err := a.Scale(ctx, camp, 2); err == nil || !strings.Contains(err.Error(), `Deployment "missing"`) {
 		t.Fatalf("scaling a missing target: %v", err)

@@ -17,6 +17,7 @@ limitations under the License.
 package outreach
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -42,7 +43,11 @@ func CheckedResource(ref *v1alpha1.ScaleTargetReference) string {
 // a tenant could be checked on a resource they may scale and have truce
 // scale one they may not, by naming a kind and a resource that disagree.
 func verifyScaleTarget(mapper meta.RESTMapper, ref *v1alpha1.ScaleTargetReference) error {
-	gvk := targetObject("", ref).GroupVersionKind()
+	gv, err := targetGroupVersion(ref)
+	if err != nil {
+		return err
+	}
+	gvk := gv.WithKind(ref.Kind)
 	mapping, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
 	if err != nil {
 		return fmt.Errorf("spec.outreach.scaleTargetRef: kind %s is not served by the API server: %w", gvk.Kind, err)
@@ -53,4 +58,22 @@ func verifyScaleTarget(mapper meta.RESTMapper, ref *v1alpha1.ScaleTargetReferenc
 			gvk.Kind, mapping.Resource.Resource, checked.Resource, mapping.Resource.Resource)
 	}
 	return nil
+}
+
+// targetGroupVersion is the group and version that scaleTargetRef.apiVersion
+// names, the group whose scale rights the admission policy checked. An
+// empty apiVersion names none: the API refuses it now, but an object
+// stored before it did may still hold one. Read as apps/v1 by the
+// controller and as the core group by the policy, it once let a user who
+// may scale only core resources have truce scale a Deployment; it is
+// refused rather than guessed.
+func targetGroupVersion(ref *v1alpha1.ScaleTargetReference) (schema.GroupVersion, error) {
+	if ref.APIVersion == "" {
+		return schema.GroupVersion{}, errors.New("spec.outreach.scaleTargetRef.apiVersion is empty: set it to the target's group/version, such as apps/v1 (v1 for the core group); truce does not guess the group")
+	}
+	gv, err := schema.ParseGroupVersion(ref.APIVersion)
+	if err != nil || gv.Version == "" || (gv.Group == "" && strings.Contains(ref.APIVersion, "/")) {
+		return schema.GroupVersion{}, fmt.Errorf("spec.outreach.scaleTargetRef.apiVersion %q is not group/version: set it to the target's group/version, such as apps/v1 (v1 for the core group)", ref.APIVersion)
+	}
+	return gv, nil
 }

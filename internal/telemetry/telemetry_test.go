@@ -37,6 +37,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -81,17 +82,23 @@ func TestFunnelMetrics(t *testing.T) {
 	t.Cleanup(source.Close)
 	def, err := metrics.NewDefaultSource(metrics.DefaultOptions{URL: source.URL, Timeout: 5 * time.Second, Guard: metrics.LoopbackNetworkGuard()})
 	g.Expect(err).NotTo(HaveOccurred())
+	defaultSourceNamespaces, err := labels.Parse(metrics.DefaultSourceNamespaceSelector)
+	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(controllers.Setup(ctx, mgr, controllers.Options{
 		MaxConcurrentReconciles: 2,
 		Clock:                   clock.RealClock{},
 		Sources:                 &metrics.Resolver{Secrets: mgr.GetClient(), Default: def},
 		Reader:                  metrics.NewReader(clock.RealClock{}, 0, ctrlmetrics.Registry),
+		DefaultSourceNamespaces: defaultSourceNamespaces,
 	})).To(Succeed())
 	// The one call main.go makes.
 	g.Expect(telemetry.Register(mgr, ctrlmetrics.Registry)).To(Succeed())
 	go func() { _ = mgr.Start(ctx) }()
 
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "telemetry-"}}
+	// The namespace is opted in to the default source, as main.go's default
+	// --default-source-namespace-selector asks.
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "telemetry-",
+		Labels: map[string]string{metrics.DefaultSourceNamespaceLabel: "allowed"}}}
 	g.Expect(k8s.Create(ctx, ns)).To(Succeed())
 	target, campaign := newTarget(ns.Name), newCampaign(ns.Name)
 	g.Expect(k8s.Create(ctx, newDeployment(ns.Name))).To(Succeed())

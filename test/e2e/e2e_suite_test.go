@@ -42,6 +42,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/truce-dev/truce/api/v1alpha1"
+	"github.com/truce-dev/truce/internal/metrics"
 	"github.com/truce-dev/truce/test/localcluster"
 )
 
@@ -89,6 +90,9 @@ var _ = BeforeSuite(func() {
 
 	By("installing the tenant guard, the admission policy make deploy installs")
 	kubectl("apply", "--server-side", "-k", filepath.Join("..", "..", "config", "policy"))
+
+	By("opting namespace default in to truce's default metrics source, whose specs name none")
+	kubectl("label", "namespace", "default", metrics.DefaultSourceNamespaceLabel+"=allowed", "--overwrite")
 
 	scheme := runtime.NewScheme()
 	Expect(clientgoscheme.AddToScheme(scheme)).To(Succeed())

@@ -39,6 +39,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	yamlutil "k8s.io/apimachinery/pkg/util/yaml"
@@ -112,8 +113,11 @@ rules:
 		Scheme:                scheme,
 	}
 	// envtest runs kube-apiserver with --authorization-mode=RBAC unless told
-	// otherwise; its own client is in system:masters.
+	// otherwise; its own client is in system:masters. The owner-reference
+	// plugin is on, as on OpenShift: the manager must hold what it needs to
+	// set a blocking owner reference on the Jobs it creates.
 	env.ControlPlane.GetAPIServer().Configure().
+		Set("enable-admission-plugins", "OwnerReferencesPermissionEnforcement").
 		Set("audit-policy-file", auditPolicy).
 		Set("audit-log-path", auditLog).
 		Set("audit-log-mode", "blocking")
@@ -144,13 +148,18 @@ rules:
 		Groups: []string{"system:serviceaccounts", "system:serviceaccounts:truce-system", "system:authenticated"}}
 	mgr, err := ctrl.NewManager(mgrCfg, ctrl.Options{Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"}})
 	must(err)
+	// The default source, and which namespaces may use it, as main.go sets
+	// them by default.
+	defaultNamespaces, err := labels.Parse(metrics.DefaultSourceNamespaceSelector)
+	must(err)
 	must(controllers.Setup(ctx, mgr, controllers.Options{
 		MaxConcurrentReconciles: workers,
 		Clock:                   clock.RealClock{},
 		// The tests' sources listen on loopback, which the guard refuses
 		// unless allowed.
-		Sources: &metrics.Resolver{Secrets: mgr.GetAPIReader(), MaxTimeout: maxTimeout, Guard: metrics.LoopbackNetworkGuard()},
-		Reader:  metrics.NewReader(clock.RealClock{}, 0, nil),
+		Sources:                 &metrics.Resolver{Secrets: mgr.GetAPIReader(), MaxTimeout: maxTimeout, Guard: metrics.LoopbackNetworkGuard(), Default: operatorSource},
+		Reader:                  metrics.NewReader(clock.RealClock{}, 0, nil),
+		DefaultSourceNamespaces: defaultNamespaces,
 	}))
 	mgrCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
