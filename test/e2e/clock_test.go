@@ -201,7 +201,7 @@ type horizon struct {
 // clockSample is what the spec read at one simulated instant: the
 // SalesTarget's status and the simulator's team.
 type clockSample struct {
-	at                                      time.Time
+	at time.Time
 	// answered is when the simulator's answer arrived: on a busy machine
 	// the request takes a good part of a real second, hours of simulated
 	// time, so the simulator's clock is read between at and answered.
