@@ -1,0 +1,186 @@
+/*
+Copyright 2026 The truce Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package metrics
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	testingclock "k8s.io/utils/clock/testing"
+)
+
+// repeatedArray is a JSON array of n copies of elem, about n*(len(elem)+1)
+// bytes.
+func repeatedArray(elem string, n int) []byte {
+	var b strings.Builder
+	b.Grow(n * (len(elem) + 1))
+	b.WriteByte('[')
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(elem)
+	}
+	b.WriteByte(']')
+	return []byte(b.String())
+}
+
+// nested is {"a":{"a":…{"a":1}…}}, depth levels deep.
+func nested(depth int) []byte {
+	return []byte(strings.Repeat(`{"a":`, depth) + "1" + strings.Repeat("}", depth))
+}
+
+func TestADocumentThatDecodesPastItsBudgetIsRefused(t *testing.T) {
+	// Four MiB of empty objects: within the largest maxResponseBytes, and
+	// the shape that decodes to the most memory per byte.
+	doc := repeatedArray("{}", (4<<20)/3-1)
+	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write(doc)
+	}))
+	src, err := NewHTTP(srv.URL, 5*time.Second, 4<<20, Auth{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reader := NewReader(testingclock.NewFakeClock(time.Now()), 0, nil)
+	_, err = reader.Read(context.Background(), src, "{[0]}", Vars{}, time.Minute)
+	checkAnswer(t, 0, err, 0, BadResponse)
+	if msg := err.Error(); !strings.Contains(msg, fmt.Sprintf("%d bytes", len(doc))) || !strings.Contains(msg, "decode") {
+		t.Fatalf("the error should say the document's size and that it decodes too large: %v", err)
+	}
+}
+
+func TestTheCacheCountsWhatADecodedDocumentTakes(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		doc  []byte
+	}{
+		{"an array of small numbers", repeatedArray("7", 1<<19)},
+		{"an array of small objects", repeatedArray(`{"name":"campaign","leads":{"week":120,"qualified":"46"}}`, 1<<14)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			d := &jsonDoc{raw: c.doc}
+			if _, err := extractJSON(d, "{[0]}"); err != nil && KindOf(err) != NotANumber {
+				t.Fatal(err)
+			}
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			took := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+			counted := d.Size()
+			runtime.KeepAlive(d)
+			t.Logf("a %d-byte document takes %d bytes of heap decoded; the cache counts %d", len(c.doc), took, counted)
+			if counted < took {
+				t.Fatalf("the cache counts %d bytes for a document that takes %d", counted, took)
+			}
+			if counted > 3*took {
+				t.Fatalf("the cache counts %d bytes for a document that takes %d: more than three times over", counted, took)
+			}
+		})
+	}
+}
+
+// runBounded runs f and fails the test if it has not returned within
+// limit: the code under test may never return.
+func runBounded(t *testing.T, limit time.Duration, f func()) time.Duration {
+	t.Helper()
+	done := make(chan struct{})
+	start := time.Now()
+	go func() {
+		defer close(done)
+		f()
+	}()
+	select {
+	case <-done:
+		return time.Since(start)
+	case <-time.After(limit):
+		t.Fatalf("still running after %s", limit)
+		return 0
+	}
+}
+
+func TestRecursiveDescentIsBounded(t *testing.T) {
+	doc := nested(60)
+	for _, q := range []string{"{..a..a..a..a..a}", "{..a..a..a..a..a..a..a..a}"} {
+		var err error
+		took := runBounded(t, 10*time.Second, func() {
+			_, err = extractJSON(&jsonDoc{raw: doc}, q)
+		})
+		t.Logf("%s on a document %d deep: %v after %s", q, 60, err, took)
+		checkAnswer(t, 0, err, 0, BadQuery)
+		if !strings.Contains(err.Error(), "steps") {
+			t.Fatalf("the error should say the query takes too many steps: %v", err)
+		}
+	}
+}
+
+// panickingSource is a source whose extraction panics.
+type panickingSource struct{ Source }
+
+func (panickingSource) Key() string               { return "panics" }
+func (panickingSource) RequestKey(q string) string { return q }
+func (panickingSource) Fetch(context.Context, string) (any, error) {
+	return "a response", nil
+}
+func (panickingSource) Extract(any, string) (float64, error) { panic("the extraction broke") }
+
+func TestAnExtractionThatPanicsIsAnError(t *testing.T) {
+	reader := NewReader(testingclock.NewFakeClock(time.Now()), 0, nil)
+	_, err := reader.Read(context.Background(), panickingSource{}, "q", Vars{}, time.Minute)
+	checkAnswer(t, 0, err, 0, BadQuery)
+}
+
+func TestFiltersCompareNumbersOnly(t *testing.T) {
+	doc := []byte(`{"users":[{"name":"root","token":"s3cret-token","n":5}],"campaigns":[{"name":"spring","leads":120},{"name":"autumn","leads":80}]}`)
+	cases := []struct {
+		name, query string
+		want        float64
+		kind        ErrorKind
+	}{
+		{"a string ordered below a guess is not a number", `{.users[?(@.token<"t")].n}`, 0, NotANumber},
+		{"a string ordered above a guess is not a number", `{.users[?(@.token>"t")].n}`, 0, NotANumber},
+		{"a string at or below a guess is not a number", `{.users[?(@.token<="t")].n}`, 0, NotANumber},
+		{"a guess ordered against a string is not a number", `{.users[?(@.n>=@.token)].n}`, 0, NotANumber},
+		{"numbers compare", `{.campaigns[?(@.leads>100)].leads}`, 120, ""},
+		{"numbers compare with decimals", `{.campaigns[?(@.leads<=80.5)].leads}`, 80, ""},
+		{"a name selects by equality", `{.campaigns[?(@.name=="autumn")].leads}`, 80, ""},
+		{"a name selects by inequality", `{.campaigns[?(@.name!="autumn")].leads}`, 120, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := extractJSON(&jsonDoc{raw: doc}, c.query)
+			checkAnswer(t, got, err, c.want, c.kind)
+		})
+	}
+}
+
+func TestNotANumberSaysNothingOfTheString(t *testing.T) {
+	doc := []byte(`{"token":"s3cret-token","big":1e400}`)
+	for _, q := range []string{"{.token}", "{.big}"} {
+		_, err := extractJSON(&jsonDoc{raw: doc}, q)
+		checkAnswer(t, 0, err, 0, NotANumber)
+		if msg := err.Error(); strings.ContainsAny(msg, "0123456789") {
+			t.Fatalf("%s: the error states a size: %v", q, err)
+		}
+	}
+}
