@@ -80,8 +80,8 @@ func TestTheCacheCountsWhatADecodedDocumentTakes(t *testing.T) {
 			var before, after runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&before)
-			d := &jsonDoc{raw: c.doc}
-			if _, err := extractJSON(d, "{[0]}"); err != nil && KindOf(err) != NotANumber {
+			d := newJSONDoc(c.doc)
+			if _, err := extractJSON(context.Background(), d, "{[0]}"); err != nil && KindOf(err) != NotANumber {
 				t.Fatal(err)
 			}
 			runtime.GC()
@@ -97,6 +97,38 @@ func TestTheCacheCountsWhatADecodedDocumentTakes(t *testing.T) {
 				t.Fatalf("the cache counts %d bytes for a document that takes %d: more than three times over", counted, took)
 			}
 		})
+	}
+}
+
+func TestDecodingWaitsWithinTheManagerWideBound(t *testing.T) {
+	// Other documents take the whole bound.
+	if err := decoding.Acquire(context.Background(), DecodingBytes); err != nil {
+		t.Fatal(err)
+	}
+	doc := newJSONDoc([]byte(`{"leads":7}`))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := extractJSON(ctx, doc, "{.leads}")
+	checkAnswer(t, 0, err, 0, TimedOut)
+	if got := doc.Size(); got != int64(len(`{"leads":7}`)) {
+		t.Fatalf("a document that waited counts %d bytes, want its raw size: it is not decoded", got)
+	}
+	decoding.Release(DecodingBytes)
+	v, err := extractJSON(context.Background(), doc, "{.leads}")
+	checkAnswer(t, v, err, 7, "")
+}
+
+func TestAJSONPathStopsAtItsDeadline(t *testing.T) {
+	doc := newJSONDoc(nested(60))
+	if _, err := doc.decoded(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := extractJSON(ctx, doc, "{..a..a..a..b}")
+	checkAnswer(t, 0, err, 0, TimedOut)
+	if !strings.Contains(err.Error(), "JSONPath was still running") {
+		t.Fatalf("the error should say the path ran past the deadline: %v", err)
 	}
 }
 
@@ -121,10 +153,12 @@ func runBounded(t *testing.T, limit time.Duration, f func()) time.Duration {
 
 func TestRecursiveDescentIsBounded(t *testing.T) {
 	doc := nested(60)
-	for _, q := range []string{"{..a..a..a..a..a}", "{..a..a..a..a..a..a..a..a}"} {
+	// The paths end in a key the document does not have, so the whole
+	// product is walked.
+	for _, q := range []string{"{..a..a..a..a..b}", "{..a..a..a..a..a..a..a..b}"} {
 		var err error
 		took := runBounded(t, 10*time.Second, func() {
-			_, err = extractJSON(&jsonDoc{raw: doc}, q)
+			_, err = extractJSON(context.Background(), newJSONDoc(doc), q)
 		})
 		t.Logf("%s on a document %d deep: %v after %s", q, 60, err, took)
 		checkAnswer(t, 0, err, 0, BadQuery)
@@ -137,12 +171,14 @@ func TestRecursiveDescentIsBounded(t *testing.T) {
 // panickingSource is a source whose extraction panics.
 type panickingSource struct{ Source }
 
-func (panickingSource) Key() string               { return "panics" }
+func (panickingSource) Key() string                { return "panics" }
 func (panickingSource) RequestKey(q string) string { return q }
 func (panickingSource) Fetch(context.Context, string) (any, error) {
 	return "a response", nil
 }
-func (panickingSource) Extract(any, string) (float64, error) { panic("the extraction broke") }
+func (panickingSource) Extract(context.Context, any, string) (float64, error) {
+	panic("the extraction broke")
+}
 
 func TestAnExtractionThatPanicsIsAnError(t *testing.T) {
 	reader := NewReader(testingclock.NewFakeClock(time.Now()), 0, nil)
@@ -168,7 +204,7 @@ func TestFiltersCompareNumbersOnly(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := extractJSON(&jsonDoc{raw: doc}, c.query)
+			got, err := extractJSON(context.Background(), newJSONDoc(doc), c.query)
 			checkAnswer(t, got, err, c.want, c.kind)
 		})
 	}
@@ -177,10 +213,65 @@ func TestFiltersCompareNumbersOnly(t *testing.T) {
 func TestNotANumberSaysNothingOfTheString(t *testing.T) {
 	doc := []byte(`{"token":"s3cret-token","big":1e400}`)
 	for _, q := range []string{"{.token}", "{.big}"} {
-		_, err := extractJSON(&jsonDoc{raw: doc}, q)
+		_, err := extractJSON(context.Background(), newJSONDoc(doc), q)
 		checkAnswer(t, 0, err, 0, NotANumber)
 		if msg := err.Error(); strings.ContainsAny(msg, "0123456789") {
 			t.Fatalf("%s: the error states a size: %v", q, err)
 		}
 	}
 }
+
+// largestDocuments are the documents that take the most memory among those
+// truce reads: the largest maxResponseBytes of ordinary objects, and one of
+// small numbers that decodes to just under MaxDecodedBytes.
+func largestDocuments() []struct {
+	name string
+	doc  []byte
+} {
+	campaign := `{"name":"team-a/campaign-00000","leads":{"week":120,"qualified":"46"},"won":{"deals":3,"revenue":90000}}`
+	return []struct {
+		name string
+		doc  []byte
+	}{
+		{"4 MiB of campaign reports", repeatedArray(campaign, MaxResponseBytes/(len(campaign)+1)-1)},
+		{"small numbers to the decoded bound", repeatedArray("7", MaxDecodedBytes/36)},
+	}
+}
+
+// decodeHeap decodes raw and reads a path, and says what it kept on the
+// heap, what it allocated on the way, and what the cache counts for it.
+func decodeHeap(raw []byte) (retained, allocatedBytes, counted int64, err error) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	d := newJSONDoc(raw)
+	if _, err := extractJSON(context.Background(), d, "{[0].leads.week}"); err != nil && KindOf(err) != EmptyResult {
+		return 0, 0, 0, err
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	counted = d.Size()
+	runtime.KeepAlive(d)
+	return int64(after.HeapAlloc) - int64(before.HeapAlloc), int64(after.TotalAlloc - before.TotalAlloc), counted, nil
+}
+
+func TestTheLargestAllowedDocumentsFitTheManager(t *testing.T) {
+	for _, c := range largestDocuments() {
+		t.Run(c.name, func(t *testing.T) {
+			retained, alloc, counted, err := decodeHeap(c.doc)
+			if err != nil {
+				t.Fatalf("a document truce should read is refused: %v", err)
+			}
+			t.Logf("a %.1f MiB document keeps %.1f MiB of heap decoded (the cache counts %.1f MiB) and allocates %.1f MiB on the way",
+				mib(int64(len(c.doc))), mib(retained), mib(counted), mib(alloc))
+			if retained > MaxDecodedBytes*11/10 {
+				t.Fatalf("it keeps %d bytes, over the bound of %d", retained, MaxDecodedBytes)
+			}
+			if counted < retained {
+				t.Fatalf("the cache counts %d bytes for %d kept", counted, retained)
+			}
+		})
+	}
+}
+
+func mib(n int64) float64 { return float64(n) / (1 << 20) }
