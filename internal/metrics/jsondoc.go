@@ -17,14 +17,13 @@ limitations under the License.
 package metrics
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 
 	"golang.org/x/sync/semaphore"
@@ -39,8 +38,11 @@ const MaxDecodedBytes = 32 << 20
 
 // DecodingBytes bounds the memory of the documents being decoded at once,
 // across the manager: a decode waits, within its reconcile's deadline,
-// until the documents before it are done.
-const DecodingBytes = 2 * MaxDecodedBytes
+// until the documents before it are done. Each is weighed at the most it
+// may take (decodeRatio times its size, at most MaxDecodedBytes), so small
+// documents decode side by side and the largest one at a time: decoding
+// also allocates, for a moment, up to a few times what it keeps.
+const DecodingBytes = MaxDecodedBytes
 
 // MaxDocumentDepth is the deepest a JSON document may nest. Reports are
 // rarely ten levels deep; a deeper document is a hostile one, built to make
@@ -163,11 +165,13 @@ func allocated(n int) int64 {
 }
 
 // decoder builds a tree of nil, bool, float64, string, []any and
-// *jsonObject, counting the bytes it takes and refusing past a budget, so a
-// document is refused before it fills memory, not after.
+// *jsonObject from valid JSON, counting the bytes it takes and refusing past
+// a budget, so a document is refused before it fills memory, not after. It
+// reads the bytes itself: encoding/json's Token allocates several times the
+// tree on the way.
 type decoder struct {
-	dec    *json.Decoder
-	size   int
+	b      []byte
+	i      int
 	budget int64
 	used   int64
 	depth  int
@@ -177,16 +181,13 @@ type decoder struct {
 	keys []string
 }
 
-// decodeJSON decodes raw, which is valid JSON, into a tree and the bytes the
-// tree takes.
+// decodeJSON decodes raw into a tree and the bytes the tree takes.
 func decodeJSON(raw []byte, budget int64) (any, int64, error) {
-	d := &decoder{dec: json.NewDecoder(bytes.NewReader(raw)), size: len(raw), budget: budget}
-	d.dec.UseNumber()
-	tok, err := d.dec.Token()
-	if err != nil {
+	d := &decoder{b: raw, budget: budget}
+	if !json.Valid(raw) {
 		return nil, 0, d.notJSON()
 	}
-	v, err := d.value(tok)
+	v, err := d.value()
 	if err != nil {
 		return nil, 0, err
 	}
@@ -194,77 +195,121 @@ func decodeJSON(raw []byte, budget int64) (any, int64, error) {
 }
 
 func (d *decoder) notJSON() error {
-	return newError(BadResponse, "the response (%d bytes) is not JSON", d.size)
+	return newError(BadResponse, "the response (%d bytes) is not JSON", len(d.b))
 }
 
 func (d *decoder) charge(n int64) error {
 	d.used += n
 	if d.used > d.budget {
 		return newError(BadResponse, "the response (%d bytes) decodes to more than %d bytes, the most a document may take; have the source send less",
-			d.size, d.budget)
+			len(d.b), d.budget)
 	}
 	return nil
 }
 
-func (d *decoder) value(tok json.Token) (any, error) {
-	switch t := tok.(type) {
-	case json.Delim:
+// peek skips white space and returns the next byte; the input is valid
+// JSON, so there is one wherever peek is called.
+func (d *decoder) peek() byte {
+	for d.i < len(d.b) {
+		switch c := d.b[d.i]; c {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return c
+		}
+	}
+	return 0
+}
+
+func (d *decoder) value() (any, error) {
+	switch c := d.peek(); c {
+	case '[', '{':
 		d.depth++
 		defer func() { d.depth-- }()
 		if d.depth > MaxDocumentDepth {
-			return nil, newError(BadResponse, "the response (%d bytes) nests deeper than %d levels", d.size, MaxDocumentDepth)
+			return nil, newError(BadResponse, "the response (%d bytes) nests deeper than %d levels", len(d.b), MaxDocumentDepth)
 		}
-		switch t {
-		case '[':
+		d.i++
+		if c == '[' {
 			return d.array()
-		case '{':
-			return d.object()
 		}
-		return nil, d.notJSON()
-	case string:
-		return t, d.charge(stringHeaderBytes + allocated(len(t)))
-	case json.Number:
-		// A number past float64's range parses as an infinity, which reads
-		// as NotANumber.
-		f, err := strconv.ParseFloat(string(t), 64)
-		if err != nil && !errors.Is(err, strconv.ErrRange) {
-			return nil, d.notJSON()
+		return d.object()
+	case '"':
+		str, err := d.str()
+		if err != nil {
+			return nil, err
 		}
-		return f, d.charge(numberBytes)
-	case bool, nil:
-		return t, nil
+		return str, d.charge(stringHeaderBytes + allocated(len(str)))
+	case 't':
+		d.i += len("true")
+		return true, nil
+	case 'f':
+		d.i += len("false")
+		return false, nil
+	case 'n':
+		d.i += len("null")
+		return nil, nil
 	}
-	return nil, d.notJSON()
+	start := d.i
+	for d.i < len(d.b) && strings.IndexByte("+-0123456789.eE", d.b[d.i]) >= 0 {
+		d.i++
+	}
+	// A number past float64's range parses as an infinity, which reads as
+	// NotANumber.
+	f, err := strconv.ParseFloat(string(d.b[start:d.i]), 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return nil, d.notJSON()
+	}
+	return f, d.charge(numberBytes)
 }
 
-// next is the next token; the end of the input inside a container is not
-// JSON.
-func (d *decoder) next() (json.Token, error) {
-	tok, err := d.dec.Token()
-	if err == io.EOF || err != nil {
-		return nil, d.notJSON()
+// str reads a string at d.i; one with escapes is unquoted by encoding/json.
+func (d *decoder) str() (string, error) {
+	start := d.i
+	d.i++
+	escaped := false
+	for d.i < len(d.b) {
+		switch d.b[d.i] {
+		case '\\':
+			escaped = true
+			d.i += 2
+			continue
+		case '"':
+			d.i++
+			if !escaped {
+				return string(d.b[start+1 : d.i-1]), nil
+			}
+			var s string
+			if err := json.Unmarshal(d.b[start:d.i], &s); err != nil {
+				return "", d.notJSON()
+			}
+			return s, nil
+		}
+		d.i++
 	}
-	return tok, nil
+	return "", d.notJSON()
 }
 
 func (d *decoder) array() (any, error) {
 	start := len(d.vals)
-	for {
-		tok, err := d.next()
-		if err != nil {
-			return nil, err
+	if d.peek() == ']' {
+		d.i++
+	} else {
+		for {
+			v, err := d.value()
+			if err != nil {
+				return nil, err
+			}
+			if err := d.charge(slotBytes); err != nil {
+				return nil, err
+			}
+			d.vals = append(d.vals, v)
+			c := d.peek()
+			d.i++
+			if c == ']' {
+				break
+			}
 		}
-		if tok == json.Delim(']') {
-			break
-		}
-		v, err := d.value(tok)
-		if err != nil {
-			return nil, err
-		}
-		if err := d.charge(slotBytes); err != nil {
-			return nil, err
-		}
-		d.vals = append(d.vals, v)
 	}
 	n := len(d.vals) - start
 	out := make([]any, n)
@@ -277,33 +322,35 @@ func (d *decoder) array() (any, error) {
 
 func (d *decoder) object() (any, error) {
 	start, keyStart := len(d.vals), len(d.keys)
-	for {
-		tok, err := d.next()
-		if err != nil {
-			return nil, err
+	if d.peek() == '}' {
+		d.i++
+	} else {
+		for {
+			d.peek()
+			key, err := d.str()
+			if err != nil {
+				return nil, err
+			}
+			if err := d.charge(allocated(len(key))); err != nil {
+				return nil, err
+			}
+			d.peek()
+			d.i++ // the colon
+			v, err := d.value()
+			if err != nil {
+				return nil, err
+			}
+			if err := d.charge(slotBytes); err != nil {
+				return nil, err
+			}
+			d.keys = append(d.keys, key)
+			d.vals = append(d.vals, v)
+			c := d.peek()
+			d.i++
+			if c == '}' {
+				break
+			}
 		}
-		if tok == json.Delim('}') {
-			break
-		}
-		key, ok := tok.(string)
-		if !ok {
-			return nil, d.notJSON()
-		}
-		if err := d.charge(allocated(len(key))); err != nil {
-			return nil, err
-		}
-		if tok, err = d.next(); err != nil {
-			return nil, err
-		}
-		v, err := d.value(tok)
-		if err != nil {
-			return nil, err
-		}
-		if err := d.charge(slotBytes); err != nil {
-			return nil, err
-		}
-		d.keys = append(d.keys, key)
-		d.vals = append(d.vals, v)
 	}
 	o := sortedObject(d.keys[keyStart:], d.vals[start:])
 	clear(d.vals[start:])
