@@ -37,7 +37,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/truce-dev/truce/api/v1alpha1"
 	"github.com/truce-dev/truce/controllers"
@@ -57,6 +56,8 @@ func init() {
 func main() {
 	var (
 		metricsAddr, probeAddr string
+		metricsSecure          bool
+		metricsCertDir         string
 		pprofAddr              string
 		memoryLimit            string
 		leaderElect            bool
@@ -67,6 +68,7 @@ func main() {
 		maxTimeout             time.Duration
 		allowedNets            string
 		deniedNets             string
+		allowLoopback          bool
 	)
 	var (
 		namespaceSelector, leaderElectionID, leaderElectionNamespace string
@@ -76,7 +78,9 @@ func main() {
 		clockStart, clockOrigin string
 		clockSpeed              float64
 	)
-	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "The address the controller's Prometheus metrics are served on; 0 turns them off.")
+	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8443", "The address the controller's Prometheus metrics are served on; 0 turns them off.")
+	flag.BoolVar(&metricsSecure, "metrics-secure", true, "Serve /metrics over HTTPS, only to clients the API server authenticates and authorizes to get /metrics (the metrics-reader ClusterRole). false serves plain HTTP to anyone: for local runs only, since /metrics tells every namespace's quota and bookings.")
+	flag.StringVar(&metricsCertDir, "metrics-cert-dir", "", "A directory holding tls.crt and tls.key for /metrics over HTTPS, reloaded when they change; empty, or without them: a self-signed certificate made at start.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "The address the /healthz and /readyz probes are served on.")
 	flag.StringVar(&pprofAddr, "pprof-bind-address", "", "The address Go's pprof profiles (/debug/pprof/) are served on, such as 127.0.0.1:6060, to measure the controller's memory and CPU; empty, the default, serves none.")
 	flag.StringVar(&memoryLimit, "go-memory-limit", "", "The Go runtime's soft memory limit, as a quantity such as 230Mi. Empty, the default: GOMEMLIMIT when set, otherwise 90% of the container's memory limit (cgroup), otherwise none. Near it the garbage collector runs more often instead of letting the heap grow to twice what is live.")
@@ -99,6 +103,7 @@ func main() {
 	flag.DurationVar(&maxTimeout, "metrics-max-timeout", metrics.DefaultMaxTimeout, "The longest any metrics source may take to answer; a resource's larger timeoutSeconds is cut to it, and its status says so.")
 	flag.StringVar(&allowedNets, "metrics-allowed-networks", "", "Comma-separated CIDRs: when set, metrics sources may only be at these addresses.")
 	flag.StringVar(&deniedNets, "metrics-denied-networks", strings.Join(metrics.DefaultDeniedNetworks, ","), "Comma-separated CIDRs metrics sources may never be at, checked on the address dialled; the default refuses link-local and cloud metadata addresses. An empty value refuses nothing.")
+	flag.BoolVar(&allowLoopback, "metrics-allow-loopback", false, "Let metrics sources be at loopback addresses (127.0.0.0/8, ::1, and 0.0.0.0 and :: which reach them), for a source on the same machine in tests, demos and local runs. Off by default: the manager's probes and pprof listen there.")
 	flag.StringVar(&clockStart, "clock-start", "", "For tests and demos only: run truce on a simulated clock that reads this time (RFC 3339, such as 2027-05-26T00:00:00Z) at --clock-origin and advances --clock-speed simulated seconds per real second, so a test can cross a sales period in minutes. Every time truce measures (periods, polling intervals, windows, stabilization, scale-up limits) is then simulated time. Empty, the default: the real clock.")
 	flag.Float64Var(&clockSpeed, "clock-speed", 1, "For tests and demos only, with --clock-start: simulated seconds per real second.")
 	flag.StringVar(&clockOrigin, "clock-origin", "", "For tests and demos only, with --clock-start: the real instant (RFC 3339) at which the simulated clock reads --clock-start, so truce and a simulator can share one simulated timeline. Empty: when truce starts.")
@@ -148,7 +153,7 @@ func main() {
 
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme,
-		Metrics:                metricsserver.Options{BindAddress: metricsAddr},
+		Metrics:                telemetry.ServerOptions(metricsAddr, metricsSecure, metricsCertDir),
 		HealthProbeBindAddress: probeAddr,
 		LeaderElection:         leaderElect,
 		LeaderElectionID:       leaderElectionID,
@@ -172,6 +177,7 @@ func main() {
 		log.Error(err, "Invalid --metrics-allowed-networks or --metrics-denied-networks")
 		os.Exit(1)
 	}
+	guard.AllowLoopback = allowLoopback
 	defaults.Guard = guard
 	if defaults.Timeout > maxTimeout {
 		defaults.Timeout = maxTimeout

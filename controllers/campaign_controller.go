@@ -219,7 +219,7 @@ func (r *CampaignReconciler) scale(ctx context.Context, camp *v1alpha1.Campaign,
 		// The first record is what was found: zero for outreach truce starts
 		// from nothing, so the window before it holds no work; what runs
 		// already is taken to have run as it is.
-		history = balance.RecordWorkers(nil, now, in.workload.Parallelism, span)
+		history = balance.RecordWorkers(nil, now, in.workload.Running, span)
 	}
 	s.ParallelismHistory = toRecords(history)
 	d := decideScale(camp, in, &hist, now)
@@ -250,7 +250,10 @@ func (r *CampaignReconciler) scale(ctx context.Context, camp *v1alpha1.Campaign,
 		}
 	}
 	s.CurrentParallelism, s.ActiveJob = ptr.To(state.Parallelism), state.ActiveJob
-	hist.workers = balance.RecordWorkers(history, now, state.Parallelism, span)
+	// The history counts the workers that run: a scale-up's pods make no
+	// leads until they start, and counted from the moment truce asked, they
+	// would read the yield low and ask for more again.
+	hist.workers = balance.RecordWorkers(history, now, state.Running, span)
 	s.ParallelismHistory = toRecords(hist.workers)
 	r.memory.put(key, hist)
 	setCampaignBalanced(camp, in.target)

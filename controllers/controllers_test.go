@@ -308,7 +308,7 @@ var _ = Describe("kubectl", func() {
 // testGatherer reads metrics the way the suite's controllers do.
 func testGatherer() metricsGatherer {
 	// Secrets are read uncached, as the manager reads them.
-	return metricsGatherer{resolver: &metrics.Resolver{Secrets: k8sClient}, reader: metrics.NewReader(clock.RealClock{}, 0, nil)}
+	return metricsGatherer{resolver: &metrics.Resolver{Secrets: k8sClient, Guard: metrics.LoopbackNetworkGuard()}, reader: metrics.NewReader(clock.RealClock{}, 0, nil)}
 }
 
 var _ = Describe("Reading a campaign's metrics", func() {

@@ -381,4 +381,70 @@ var _ = Describe("Scaling outreach", func() {
 		Expect(truth[len(truth)-1].Workers).To(Equal(int32(4)))
 		Expect(camp.Status.YieldPerWorker.AsApproximateFloat64()).To(BeNumerically("~", 100, 1))
 	})
+	// Workers make leads once their pods run, not when truce asks for them.
+	// The test plays the Job controller, whose pods here take three hours
+	// of the controllers' clock to start (envtest runs none: it writes the
+	// Job's status.ready), and the metrics source, whose leads are 100 a
+	// worker-week of the pods that ran. Counted from when truce asked, the
+	// workers still starting would read the yield low after each scale-up
+	// and ask for more again.
+	It("counts a Job's workers from when its pods run, and ramps to its 4 without overshooting", func() {
+		target(func(s *v1alpha1.SalesTarget) {
+			s.Spec.Strategy = v1alpha1.FillCapacity
+			s.Spec.Capacity.Reps = 16 // 400 leads/wk
+		})
+		camp := campaign(func(c *v1alpha1.Campaign) {
+			// The plan is wrong (200 a worker asks for 2); the observed
+			// yield must win.
+			c.Spec.Outreach.LeadsPerWorkerPerWeek = resource.MustParse("200")
+		})
+		crm.set(ns, camp.Name, 0, 0)
+		var running []balance.WorkerRecord
+		ready := func(n int32) {
+			GinkgoHelper()
+			Eventually(func(g Gomega) {
+				j := job(g, camp)
+				j.Status.Active, j.Status.Ready = *j.Spec.Parallelism, ptr.To(n)
+				if j.Status.StartTime == nil {
+					j.Status.StartTime = &metav1.Time{Time: testClock.Now()}
+				}
+				g.Expect(k8sClient.Status().Update(ctx, j)).To(Succeed())
+			}).Should(Succeed())
+			if len(running) == 0 || running[len(running)-1].Workers != n {
+				running = append(running, balance.WorkerRecord{Since: testClock.Now(), Workers: n})
+			}
+			// truce records it before the clock moves on: the pods that
+			// run, and never more than it asks for.
+			Eventually(func(g Gomega) {
+				p := *job(g, camp).Spec.Parallelism
+				g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(camp), camp)).To(Succeed())
+				h := camp.Status.ParallelismHistory
+				g.Expect(h).NotTo(BeEmpty())
+				g.Expect(h[len(h)-1].Parallelism).To(Equal(min(n, p)))
+			}).Should(Succeed())
+		}
+		Eventually(func(g Gomega) { g.Expect(*job(g, camp).Spec.Parallelism).To(Equal(int32(2))) }).Should(Succeed())
+		ready(0)
+		highest, asked := int32(2), int32(2)
+		for step := range 16 {
+			advanceClock(3 * time.Hour)
+			// The leads of the pods that ran, then what truce asked for
+			// three hours ago runs from now.
+			leads := 100 * balance.AverageWorkers(running, testClock.Now(), balance.Week)
+			crm.set(ns, camp.Name, leads, leads/2)
+			ready(asked)
+			Eventually(func(g Gomega) {
+				g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(camp), camp)).To(Succeed())
+				g.Expect(camp.Status.LeadsPerWeek).NotTo(BeNil())
+				g.Expect(camp.Status.LeadsPerWeek.AsApproximateFloat64()).To(BeNumerically("~", leads, 0.001))
+			}).Should(Succeed(), "step %d", step)
+			Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(camp), camp)).To(Succeed())
+			asked = *job(Default, camp).Spec.Parallelism
+			highest = max(highest, asked)
+		}
+		Expect(highest).To(Equal(int32(4)), "the Job's pods ran %v", running)
+		Expect(asked).To(Equal(int32(4)))
+		Expect(camp.Status.YieldBasis).To(Equal(v1alpha1.Basis("Observed")))
+		Expect(camp.Status.YieldPerWorker.AsApproximateFloat64()).To(BeNumerically("~", 100, 2))
+	})
 })

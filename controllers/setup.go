@@ -106,8 +106,8 @@ func CacheOptions() cache.Options {
 }
 
 // trimJob keeps of a Job what the outreach actuator reads: its metadata
-// (name, labels, annotations, owner), parallelism, suspension and
-// conditions. Jobs are scaled by merge patches computed from the trimmed
+// (name, labels, annotations, owner), parallelism, suspension, conditions
+// and ready pods, the workers that run. Jobs are scaled by merge patches computed from the trimmed
 // copy, which name only the fields they change.
 func trimJob(obj any) (any, error) {
 	job, ok := obj.(*batchv1.Job)
@@ -116,6 +116,6 @@ func trimJob(obj any) (any, error) {
 	}
 	job.ManagedFields = nil
 	job.Spec = batchv1.JobSpec{Parallelism: job.Spec.Parallelism, Suspend: job.Spec.Suspend}
-	job.Status = batchv1.JobStatus{Conditions: job.Status.Conditions}
+	job.Status = batchv1.JobStatus{Conditions: job.Status.Conditions, Ready: job.Status.Ready}
 	return job, nil
 }

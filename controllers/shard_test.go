@@ -156,7 +156,7 @@ func startShardManager(selector string) client.Client {
 	Expect(Setup(ctx, mgr, Options{
 		MaxConcurrentReconciles: 2,
 		Clock:                   testClock,
-		Sources:                 &metrics.Resolver{Secrets: mgr.GetAPIReader()},
+		Sources:                 &metrics.Resolver{Secrets: mgr.GetAPIReader(), Guard: metrics.LoopbackNetworkGuard()},
 		Reader:                  metrics.NewReader(clock.RealClock{}, 0, nil),
 		NamespaceSelector:       sel,
 	})).To(Succeed())

@@ -120,8 +120,9 @@ var _ = BeforeSuite(func() {
 	Expect(Setup(ctx, mgr, Options{
 		MaxConcurrentReconciles: 2,
 		Clock:                   testClock,
-		// No default source: objects that name none say so.
-		Sources: &metrics.Resolver{Secrets: mgr.GetAPIReader()},
+		// No default source: objects that name none say so. The test CRM
+		// listens on loopback, which the guard refuses unless allowed.
+		Sources: &metrics.Resolver{Secrets: mgr.GetAPIReader(), Guard: metrics.LoopbackNetworkGuard()},
 		// Real time for the cache, so answers expire between polls.
 		Reader: metrics.NewReader(clock.RealClock{}, 0, nil),
 		// Every namespace but those the sharding specs label for their own managers.

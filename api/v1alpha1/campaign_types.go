@@ -353,9 +353,11 @@ type CampaignStatus struct {
 	// +optional
 	YieldBasis Basis `json:"yieldBasis,omitempty"`
 
-	// parallelismHistory is the parallelism the outreach ran at over the
-	// metrics window, oldest first, so that the window's leads are divided
-	// by the workers that produced them, across restarts of the controller.
+	// parallelismHistory is the workers the outreach ran over the metrics
+	// window, oldest first, so that the window's leads are divided by the
+	// workers that produced them, across restarts of the controller. For a
+	// Job these are its ready pods (at most its parallelism); for a
+	// scaleTargetRef, its replicas.
 	// It holds at most 32 records; older changes are merged.
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=32

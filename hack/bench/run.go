@@ -516,6 +516,9 @@ func (b *bench) startController(env *envtest.Environment) error {
 	}
 	args := append([]string{
 		"--metrics-url=" + b.doc.URL,
+		// The document is served on loopback, which sources may not be at
+		// unless allowed.
+		"--metrics-allow-loopback",
 		"--metrics-bind-address=0", "--health-probe-bind-address=0",
 	}, strings.Fields(b.o.controllerArgs)...)
 	b.ctrl = exec.Command(b.o.truceBin, args...)

@@ -151,7 +151,9 @@ func run(ctx context.Context, opts localcluster.Options, truce, funnelsim, scena
 		}
 		metricsFlag = "--prometheus-address=" + promURL
 	}
-	if _, err := c.Run("truce", truce, metricsFlag,
+	// The simulator and Prometheus listen on loopback, which sources may
+	// not be at unless allowed; Prometheus scrapes /metrics over plain HTTP.
+	if _, err := c.Run("truce", truce, metricsFlag, "--metrics-allow-loopback", "--metrics-secure=false",
 		"--metrics-bind-address="+truceMetrics,
 		"--health-probe-bind-address=127.0.0.1:"+strconv.Itoa(probePort),
 	); err != nil {

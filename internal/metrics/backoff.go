@@ -17,6 +17,7 @@ limitations under the License.
 package metrics
 
 import (
+	"container/list"
 	"time"
 )
 
@@ -37,25 +38,37 @@ const (
 // every query to it would fail the same way. A request that times out backs
 // off that request only: on a shared source (the controller's default
 // Prometheus) one tenant's slow query must not fail the others'.
+//
+// It keeps at most max states. Past that it forgets the states whose wait
+// is long over first, then those that failed least recently: a source that
+// is failing now keeps its wait however many others fail.
 // Callers hold the Reader's lock.
 type backoff struct {
-	states map[string]*backoffState
+	max       int
+	states    map[string]*list.Element
+	order     *list.List // of *backoffState; front is the latest failure
+	lastSweep time.Time
 }
 
 type backoffState struct {
+	key      string
 	failures int
 	until    time.Time
 	kind     ErrorKind
 }
 
-func newBackoff() *backoff { return &backoff{states: map[string]*backoffState{}} }
+func newBackoff() *backoff {
+	return &backoff{max: maxBackoffStates, states: map[string]*list.Element{}, order: list.New()}
+}
 
 // check returns the error of a source or request still backed off at now.
 func (b *backoff) check(now time.Time, sourceKey, requestKey string) error {
 	for _, k := range []string{sourceKey, requestKey} {
-		if s, ok := b.states[k]; ok && now.Before(s.until) {
-			return newError(s.kind, "the source failed %d times in a row; truce tries it again after %s",
-				s.failures, s.until.UTC().Format(time.RFC3339))
+		if el, ok := b.states[k]; ok {
+			if s := el.Value.(*backoffState); now.Before(s.until) {
+				return newError(s.kind, "the source failed %d times in a row; truce tries it again after %s",
+					s.failures, s.until.UTC().Format(time.RFC3339))
+			}
 		}
 	}
 	return nil
@@ -69,22 +82,32 @@ func (b *backoff) record(now time.Time, sourceKey, requestKey string, err error)
 	case TimedOut:
 		// The connection was made or its failure is unknown: the source
 		// stays, the request waits.
-		delete(b.states, sourceKey)
+		b.forget(sourceKey)
 		b.bump(now, requestKey, TimedOut)
 	default:
 		// The source answered.
-		delete(b.states, sourceKey)
-		delete(b.states, requestKey)
+		b.forget(sourceKey)
+		b.forget(requestKey)
+	}
+}
+
+func (b *backoff) forget(key string) {
+	if el, ok := b.states[key]; ok {
+		b.order.Remove(el)
+		delete(b.states, key)
 	}
 }
 
 func (b *backoff) bump(now time.Time, key string, kind ErrorKind) {
-	s, ok := b.states[key]
-	if !ok {
+	el, ok := b.states[key]
+	if ok {
+		b.order.MoveToFront(el)
+	} else {
 		b.prune(now)
-		s = &backoffState{}
-		b.states[key] = s
+		el = b.order.PushFront(&backoffState{key: key})
+		b.states[key] = el
 	}
+	s := el.Value.(*backoffState)
 	s.failures++
 	s.kind = kind
 	s.until = now.Add(backoffDelay(s.failures))
@@ -99,19 +122,37 @@ func backoffDelay(n int) time.Duration {
 	return min(d, backoffCap)
 }
 
-// prune keeps the map within its bound: expired waits go first, and if that
-// is not enough everything is forgotten (a forgotten source is retried once
-// and backed off again).
+// expired tells whether a state is no longer worth keeping: its wait ended
+// more than backoffCap ago, so a new failure would start the count again
+// anyway.
+func (s *backoffState) expired(now time.Time) bool {
+	return !now.Before(s.until.Add(backoffCap))
+}
+
+// prune makes room for one more state: it drops the expired states (a
+// sweep of the whole table at most once per backoffBase), and then, if the
+// table is still full, the states that failed least recently.
 func (b *backoff) prune(now time.Time) {
-	if len(b.states) < maxBackoffStates {
+	if b.order.Len() < b.max {
 		return
 	}
-	for k, s := range b.states {
-		if !now.Before(s.until.Add(backoffCap)) {
-			delete(b.states, k)
+	if now.Sub(b.lastSweep) >= backoffBase {
+		b.lastSweep = now
+		for el := b.order.Back(); el != nil; {
+			prev := el.Prev()
+			if s := el.Value.(*backoffState); s.expired(now) {
+				b.order.Remove(el)
+				delete(b.states, s.key)
+			}
+			el = prev
 		}
 	}
-	if len(b.states) >= maxBackoffStates {
-		clear(b.states)
+	for b.order.Len() >= b.max {
+		el := b.order.Back()
+		b.order.Remove(el)
+		delete(b.states, el.Value.(*backoffState).key)
 	}
 }
+
+// Len is the number of states kept.
+func (b *backoff) Len() int { return b.order.Len() }

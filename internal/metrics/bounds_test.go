@@ -56,7 +56,7 @@ func TestADocumentThatDecodesPastItsBudgetIsRefused(t *testing.T) {
 	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write(doc)
 	}))
-	src, err := NewHTTP(srv.URL, 5*time.Second, 4<<20, Auth{})
+	src, err := NewHTTP(srv.URL, 5*time.Second, 4<<20, Auth{}, loopback)
 	if err != nil {
 		t.Fatal(err)
 	}

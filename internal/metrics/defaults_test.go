@@ -41,7 +41,7 @@ func TestNewDefaultSource(t *testing.T) {
 	if err := os.WriteFile(file, []byte("from-a-file\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	src, err := NewDefaultSource(DefaultOptions{PrometheusAddress: srv.URL, BearerTokenFile: file, Timeout: time.Second})
+	src, err := NewDefaultSource(DefaultOptions{PrometheusAddress: srv.URL, BearerTokenFile: file, Timeout: time.Second, Guard: LoopbackNetworkGuard()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestNewDefaultSource(t *testing.T) {
 	checkAnswer(t, got, err, 42.5, "")
 
 	jsonSrv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(`{"leads": 7}`)) }))
-	src, err = NewDefaultSource(DefaultOptions{URL: jsonSrv.URL})
+	src, err = NewDefaultSource(DefaultOptions{URL: jsonSrv.URL, Guard: LoopbackNetworkGuard()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,11 +54,12 @@ func NewHTTP(url string, timeout time.Duration, maxBytes int64, auth Auth, opts 
 		maxBytes = DefaultMaxResponseBytes
 	}
 	maxBytes = min(maxBytes, MaxResponseBytes)
-	hc, err := auth.httpClient(timeout, buildOptions(opts))
+	o := buildOptions(opts)
+	hc, err := auth.httpClient(timeout, o)
 	if err != nil {
 		return nil, err
 	}
-	return &HTTP{url: url, maxBytes: maxBytes, key: "http|" + url + "|" + auth.fingerprint(), client: hc}, nil
+	return &HTTP{url: url, maxBytes: maxBytes, key: sourceKey("http", url, timeout, maxBytes, auth, o), client: hc}, nil
 }
 
 // Key identifies the endpoint and credentials.

@@ -17,6 +17,8 @@ limitations under the License.
 package metrics
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -39,17 +41,29 @@ var DefaultDeniedNetworks = []string{
 // metrics. It checks the address actually dialled, after DNS resolution, so
 // a name that resolves to a denied address (metadata.google.internal, or a
 // name rebound between checks) is refused too.
+//
+// Whatever the lists say, it refuses an address with an IPv6 zone
+// (fe80::1%eth0): a zoned address is in no prefix, so it would pass every
+// check. And it refuses loopback unless AllowLoopback is set: 127.0.0.0/8,
+// ::1, and the unspecified addresses 0.0.0.0 and ::, which a connect reaches
+// loopback through. The manager's own endpoints (the health probes, pprof)
+// listen there, and so may a node's or a sidecar's.
 type NetworkGuard struct {
 	// Allowed, when not empty, are the only networks truce connects to.
 	Allowed []netip.Prefix
 	// Denied are never connected to, even when also allowed.
 	Denied []netip.Prefix
+	// AllowLoopback lets truce connect to loopback, subject to Allowed and
+	// Denied: for a source on the same machine, in tests, demos and local
+	// runs (--metrics-allow-loopback).
+	AllowLoopback bool
 }
 
 // errDenied marks a connection the guard refused.
 var errDenied = errors.New("denied by the controller's network policy")
 
-// DefaultNetworkGuard denies DefaultDeniedNetworks and allows the rest.
+// DefaultNetworkGuard denies DefaultDeniedNetworks and loopback, and allows
+// the rest.
 func DefaultNetworkGuard() *NetworkGuard {
 	g, err := NewNetworkGuard("", strings.Join(DefaultDeniedNetworks, ","))
 	if err != nil {
@@ -58,8 +72,17 @@ func DefaultNetworkGuard() *NetworkGuard {
 	return g
 }
 
+// LoopbackNetworkGuard is DefaultNetworkGuard with loopback allowed: what a
+// test, a demo or a local run needs to read a source on 127.0.0.1.
+func LoopbackNetworkGuard() *NetworkGuard {
+	g := DefaultNetworkGuard()
+	g.AllowLoopback = true
+	return g
+}
+
 // NewNetworkGuard parses comma-separated CIDR lists, such as the
-// --metrics-allowed-networks and --metrics-denied-networks flags.
+// --metrics-allowed-networks and --metrics-denied-networks flags; loopback
+// stays refused (set AllowLoopback to allow it).
 func NewNetworkGuard(allowed, denied string) (*NetworkGuard, error) {
 	a, err := parsePrefixes(allowed)
 	if err != nil {
@@ -90,7 +113,22 @@ func parsePrefixes(s string) ([]netip.Prefix, error) {
 
 // Permits tells whether addr may be connected to.
 func (g *NetworkGuard) Permits(addr netip.Addr) bool {
+	if addr.Zone() != "" {
+		return false
+	}
 	addr = addr.Unmap()
+	if addr.IsUnspecified() {
+		// A connect to 0.0.0.0 or :: reaches this machine's loopback; check
+		// it as what it reaches.
+		if addr.Is4() {
+			addr = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+		} else {
+			addr = netip.IPv6Loopback()
+		}
+	}
+	if addr.IsLoopback() && !g.AllowLoopback {
+		return false
+	}
 	for _, p := range g.Denied {
 		if p.Contains(addr) {
 			return false
@@ -105,6 +143,14 @@ func (g *NetworkGuard) Permits(addr netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+// fingerprint names what the guard permits, for the keys of sources that
+// use it.
+func (g *NetworkGuard) fingerprint() string {
+	h := sha256.New()
+	fmt.Fprintf(h, "allowed=%v\x00denied=%v\x00loopback=%t", g.Allowed, g.Denied, g.AllowLoopback)
+	return hex.EncodeToString(h.Sum(nil)[:8])
 }
 
 // control is a net.Dialer Control function: it runs on the resolved address

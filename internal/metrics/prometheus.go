@@ -55,7 +55,8 @@ func NewPrometheus(address string, timeout time.Duration, auth Auth, opts ...Opt
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, newError(Misconfigured, "address %q is not an http:// or https:// URL", address)
 	}
-	hc, err := auth.httpClient(timeout, buildOptions(opts))
+	o := buildOptions(opts)
+	hc, err := auth.httpClient(timeout, o)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +64,7 @@ func NewPrometheus(address string, timeout time.Duration, auth Auth, opts ...Opt
 		endpoint: strings.TrimRight(address, "/") + "/api/v1/query",
 		timeout:  timeout,
 		maxBytes: DefaultMaxPrometheusBytes,
-		key:      "prometheus|" + address + "|" + auth.fingerprint(),
+		key:      sourceKey("prometheus", address, timeout, DefaultMaxPrometheusBytes, auth, o),
 		client:   hc,
 	}, nil
 }

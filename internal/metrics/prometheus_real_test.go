@@ -166,7 +166,7 @@ func poll(timeout time.Duration, f func() error) error {
 
 func TestRealPrometheus(t *testing.T) {
 	p := startPrometheus(t)
-	src, err := NewPrometheus(p.url, 5*time.Second, Auth{})
+	src, err := NewPrometheus(p.url, 5*time.Second, Auth{}, loopback)
 	if err != nil {
 		t.Fatal(err)
 	}

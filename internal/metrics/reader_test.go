@@ -65,7 +65,7 @@ func TestReaderSendsEachRequestOncePerInterval(t *testing.T) {
 	clock := testingclock.NewFakeClock(time.Date(2026, 5, 20, 10, 0, 0, 0, time.UTC))
 	reg := prometheus.NewRegistry()
 	reader := NewReader(clock, 0, reg)
-	src, err := NewPrometheus(srv.URL, 5*time.Second, Auth{})
+	src, err := NewPrometheus(srv.URL, 5*time.Second, Auth{}, loopback)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,8 +141,8 @@ func TestReaderKeepsSourcesAndQueriesApart(t *testing.T) {
 	srv := newServer(t, server)
 	clock := testingclock.NewFakeClock(time.Now())
 	reader := NewReader(clock, 0, nil)
-	alice, _ := NewPrometheus(srv.URL, time.Second, Auth{BearerToken: "alice"})
-	bob, _ := NewPrometheus(srv.URL, time.Second, Auth{BearerToken: "bob"})
+	alice, _ := NewPrometheus(srv.URL, time.Second, Auth{BearerToken: "alice"}, loopback)
+	bob, _ := NewPrometheus(srv.URL, time.Second, Auth{BearerToken: "bob"}, loopback)
 	for _, src := range []Source{alice, bob} {
 		for _, q := range []string{"a", "b"} {
 			if _, err := reader.Read(context.Background(), src, q, Vars{}, time.Minute); err != nil {
@@ -163,7 +163,7 @@ func TestReaderCachesFailuresForTheInterval(t *testing.T) {
 	}))
 	clock := testingclock.NewFakeClock(time.Now())
 	reader := NewReader(clock, 0, nil)
-	src, _ := NewPrometheus(srv.URL, time.Second, Auth{})
+	src, _ := NewPrometheus(srv.URL, time.Second, Auth{}, loopback)
 	for range 5 {
 		_, err := reader.Read(context.Background(), src, "up", Vars{}, time.Minute)
 		if KindOf(err) != BadResponse {
@@ -186,7 +186,7 @@ func TestReaderReadsOneDocumentForManyPaths(t *testing.T) {
 		fmt.Fprint(w, `{"leads":120,"qualified":46,"won":{"deals":3,"revenue":"90000"}}`)
 	}))
 	reader := NewReader(testingclock.NewFakeClock(time.Now()), 0, nil)
-	src, _ := NewHTTP(srv.URL, time.Second, 0, Auth{})
+	src, _ := NewHTTP(srv.URL, time.Second, 0, Auth{}, loopback)
 	want := map[string]float64{"{.leads}": 120, ".qualified": 46, "{.won.deals}": 3, "{.won.revenue}": 90000}
 	for q, w := range want {
 		got, err := reader.Read(context.Background(), src, q, Vars{}, time.Minute)
@@ -210,7 +210,7 @@ func TestReaderStaysWithinItsBoundInBytes(t *testing.T) {
 	const bound = 450 << 10
 	reader := NewReader(testingclock.NewFakeClock(time.Now()), bound, nil)
 	for i := range 20 {
-		src, err := NewHTTP(fmt.Sprintf("%s/?doc=%d", srv.URL, i), time.Second, 200<<10, Auth{})
+		src, err := NewHTTP(fmt.Sprintf("%s/?doc=%d", srv.URL, i), time.Second, 200<<10, Auth{}, loopback)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -228,7 +228,7 @@ func TestReaderStaysWithinItsBoundInBytes(t *testing.T) {
 	// Prometheus answers are kept as numbers: thousands fit where five
 	// documents did.
 	prom := newServer(t, &countingPrometheus{counts: map[string]int{}})
-	src, _ := NewPrometheus(prom.URL, time.Second, Auth{})
+	src, _ := NewPrometheus(prom.URL, time.Second, Auth{}, loopback)
 	for i := range 1000 {
 		if _, err := reader.Read(context.Background(), src, fmt.Sprintf("q%d", i), Vars{}, time.Hour); err != nil {
 			t.Fatal(err)

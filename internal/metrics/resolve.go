@@ -50,6 +50,8 @@ type Resolver struct {
 	once    sync.Once
 	mu      sync.Mutex
 	sources *lru.Cache
+	// capacity is the most sources kept; zero means maxSources.
+	capacity int
 }
 
 // maxSources bounds the sources kept alive.
@@ -109,7 +111,7 @@ func (r *Resolver) Source(ctx context.Context, namespace string, spec *v1alpha1.
 	}
 	key := fmt.Sprintf("%+v|%s|%d|%s", sourceEndpoint(spec), to, maxBytes, a.fingerprint())
 
-	r.once.Do(func() { r.sources = lru.New(maxSources) })
+	r.once.Do(r.init)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if s, ok := r.sources.Get(key); ok {
@@ -126,6 +128,21 @@ func (r *Resolver) Source(ctx context.Context, namespace string, spec *v1alpha1.
 	}
 	r.sources.Add(key, s)
 	return s, nil
+}
+
+// init makes the cache of sources. A source it drops closes its idle
+// connections: nothing will reuse them, and each holds a socket, and a
+// server's resources, for as long as the transport keeps it idle.
+func (r *Resolver) init() {
+	n := r.capacity
+	if n <= 0 {
+		n = maxSources
+	}
+	r.sources = lru.NewWithEvictionFunc(n, func(_ lru.Key, v any) {
+		if c, ok := v.(interface{ CloseIdleConnections() }); ok {
+			c.CloseIdleConnections()
+		}
+	})
 }
 
 func sourceEndpoint(spec *v1alpha1.MetricsSource) string {

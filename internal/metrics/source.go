@@ -43,6 +43,16 @@ type Source interface {
 	Extract(ctx context.Context, response any, query string) (float64, error)
 }
 
+// sourceKey identifies a source by everything that can change its answer:
+// the endpoint, the timeout (a shorter one times out where a longer one
+// answers), the response cap, the addresses it may connect to, and the
+// credentials and headers. Two tenants' sources share cached answers and
+// backoff only when they would be answered the same: one tenant's 1 KiB cap
+// or 1 s timeout never becomes another's error.
+func sourceKey(kind, endpoint string, timeout time.Duration, maxBytes int64, auth Auth, o clientOptions) string {
+	return fmt.Sprintf("%s|%s|timeout=%s|max=%d|guard=%s|auth=%s", kind, endpoint, timeout, maxBytes, o.guard.fingerprint(), auth.fingerprint())
+}
+
 // DefaultWindow is what $window stands for: a week, so increase(x[$window])
 // counts per week.
 const DefaultWindow = 7 * 24 * time.Hour

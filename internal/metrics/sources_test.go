@@ -48,6 +48,10 @@ const (
 	serverError = `{"status":"error","errorType":"internal","error":"storage is on fire"}`
 )
 
+// loopback lets a source reach the test's httptest servers, which listen on
+// 127.0.0.1: the default guard refuses loopback.
+var loopback = WithNetworkGuard(LoopbackNetworkGuard())
+
 // newServer is an httptest server closed when the test ends, cutting off
 // handlers still blocked on a client that gave up.
 func newServer(t *testing.T, h http.Handler) *httptest.Server {
@@ -116,7 +120,7 @@ func TestPrometheusAnswers(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			srv := newServer(t, c.handler)
-			src, err := NewPrometheus(srv.URL, 300*time.Millisecond, c.auth)
+			src, err := NewPrometheus(srv.URL, 300*time.Millisecond, c.auth, loopback)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -130,7 +134,7 @@ func TestPrometheusUnreachable(t *testing.T) {
 	srv := httptest.NewServer(promAPI(200, oneSample))
 	addr := srv.URL
 	srv.Close()
-	src, err := NewPrometheus(addr, time.Second, Auth{})
+	src, err := NewPrometheus(addr, time.Second, Auth{}, loopback)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +153,7 @@ func TestPrometheusSendsCredentialsAndHeaders(t *testing.T) {
 	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
 
 	// Without the CA the server's certificate is not trusted.
-	src, err := NewPrometheus(srv.URL, time.Second, Auth{Username: "truce", Password: "pw"})
+	src, err := NewPrometheus(srv.URL, time.Second, Auth{Username: "truce", Password: "pw"}, loopback)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +161,7 @@ func TestPrometheusSendsCredentialsAndHeaders(t *testing.T) {
 		t.Fatal("an untrusted certificate was accepted")
 	}
 
-	src, err = NewPrometheus(srv.URL, time.Second, Auth{Username: "truce", Password: "pw", CAPEM: ca, Headers: map[string]string{"X-Scope-OrgID": "revenue"}})
+	src, err = NewPrometheus(srv.URL, time.Second, Auth{Username: "truce", Password: "pw", CAPEM: ca, Headers: map[string]string{"X-Scope-OrgID": "revenue"}}, loopback)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +171,7 @@ func TestPrometheusSendsCredentialsAndHeaders(t *testing.T) {
 		t.Errorf("the server saw user %q, password %q, tenant %q", user, pass, tenant)
 	}
 
-	if _, err := NewPrometheus(srv.URL, time.Second, Auth{CAPEM: []byte("not a certificate")}); KindOf(err) != Misconfigured {
+	if _, err := NewPrometheus(srv.URL, time.Second, Auth{CAPEM: []byte("not a certificate")}, loopback); KindOf(err) != Misconfigured {
 		t.Errorf("a CA bundle without certificates: got %v, want Misconfigured", err)
 	}
 }
@@ -210,7 +214,7 @@ func TestHTTPAnswers(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			srv := newServer(t, c.handler)
-			src, err := NewHTTP(srv.URL, 300*time.Millisecond, 2048, c.auth)
+			src, err := NewHTTP(srv.URL, 300*time.Millisecond, 2048, c.auth, loopback)
 			if err != nil {
 				t.Fatal(err)
 			}

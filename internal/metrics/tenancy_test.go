@@ -24,6 +24,8 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
+	"fmt"
 	"math/big"
 	"net"
 	"net/http"
@@ -73,9 +75,9 @@ func TestErrorsNeverQuoteTheResponse(t *testing.T) {
 			var src Source
 			var err error
 			if c.prom {
-				src, err = NewPrometheus(srv.URL, time.Second, Auth{})
+				src, err = NewPrometheus(srv.URL, time.Second, Auth{}, loopback)
 			} else {
-				src, err = NewHTTP(srv.URL, time.Second, 0, Auth{})
+				src, err = NewHTTP(srv.URL, time.Second, 0, Auth{}, loopback)
 			}
 			if err != nil {
 				t.Fatal(err)
@@ -107,7 +109,7 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 			}
 			http.Redirect(w, r, to+"/api/v1/query", http.StatusTemporaryRedirect)
 		}))
-		src, err := NewPrometheus(redirector.URL, time.Second, Auth{BearerToken: "s3cret"})
+		src, err := NewPrometheus(redirector.URL, time.Second, Auth{BearerToken: "s3cret"}, loopback)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,7 +136,15 @@ func TestNetworkGuard(t *testing.T) {
 		{"fd00:ec2::254", false},
 		{"::ffff:169.254.169.254", false}, // an IPv4-mapped IPv6 address
 		{"100.100.100.200", false},
-		{"127.0.0.1", true},
+		{"127.0.0.1", false}, // the manager's own probes and pprof listen on loopback
+		{"127.8.9.10", false},
+		{"::1", false},
+		{"::ffff:127.0.0.1", false},
+		{"0.0.0.0", false}, // a connect to the unspecified address reaches loopback
+		{"::", false},
+		{"fd00:ec2::254%eth0", false}, // a zone puts an address in no prefix
+		{"fe80::1%eth0", false},
+		{"2001:db8::1%eth0", false},
 		{"10.0.0.7", true},
 		{"2001:db8::1", true},
 	} {
@@ -142,13 +152,35 @@ func TestNetworkGuard(t *testing.T) {
 			t.Errorf("the default guard permits %s: %v, want %v", c.addr, got, c.ok)
 		}
 	}
+	local := LoopbackNetworkGuard()
+	for addr, ok := range map[string]bool{"127.0.0.1": true, "::1": true, "0.0.0.0": true, "169.254.169.254": false, "::1%lo": false} {
+		if got := local.Permits(netip.MustParseAddr(addr)); got != ok {
+			t.Errorf("the default guard with loopback allowed permits %s: %v, want %v", addr, got, ok)
+		}
+	}
 	g, err := NewNetworkGuard("10.0.0.0/8, 127.0.0.0/8", "10.96.0.0/12")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for addr, ok := range map[string]bool{"10.1.2.3": true, "127.0.0.1": true, "10.96.0.1": false, "192.0.2.1": false, "169.254.169.254": false} {
+	for addr, ok := range map[string]bool{"10.1.2.3": true, "127.0.0.1": false, "10.96.0.1": false, "192.0.2.1": false, "169.254.169.254": false} {
 		if got := g.Permits(netip.MustParseAddr(addr)); got != ok {
 			t.Errorf("allowed 10/8,127/8, denied 10.96/12: %s permitted %v, want %v", addr, got, ok)
+		}
+	}
+	g.AllowLoopback = true
+	if !g.Permits(netip.MustParseAddr("127.0.0.1")) || g.Permits(netip.MustParseAddr("::1")) {
+		t.Error("loopback allowed: the allowed list (127/8, not ::1) does not decide")
+	}
+	// An operator who allows loopback but denies it by CIDR: the unspecified
+	// addresses are loopback too.
+	d, err := NewNetworkGuard("", "127.0.0.0/8,::1/128")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.AllowLoopback = true
+	for _, addr := range []string{"127.0.0.1", "0.0.0.0", "::", "::ffff:0.0.0.0"} {
+		if d.Permits(netip.MustParseAddr(addr)) {
+			t.Errorf("127/8 and ::1 denied: %s is permitted", addr)
 		}
 	}
 	if _, err := NewNetworkGuard("not-a-cidr", ""); err == nil {
@@ -157,8 +189,10 @@ func TestNetworkGuard(t *testing.T) {
 }
 
 // TestTheGuardChecksTheDialledAddress refuses a loopback server by policy:
-// the name "localhost" is resolved first, and the check is on the address
-// dialled, so no name can lead past it.
+// the name "localhost" is resolved first, the unspecified address 0.0.0.0
+// reaches loopback, and the check is on the address dialled, so no name can
+// lead past it. The default guard refuses loopback; so does a guard that
+// allows it but denies 127/8 by CIDR.
 func TestTheGuardChecksTheDialledAddress(t *testing.T) {
 	var reached atomic.Int32
 	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -170,31 +204,54 @@ func TestTheGuardChecksTheDialledAddress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, addr := range []string{srv.URL, "http://localhost:" + port} {
-		src, err := NewPrometheus(addr, time.Second, Auth{}, WithNetworkGuard(deny))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = readOnce(t, src, "up")
-		checkAnswer(t, 0, err, 0, Unreachable)
-		if !strings.Contains(err.Error(), "network policy") {
-			t.Errorf("%s: the error does not say the policy refused it: %v", addr, err)
+	deny.AllowLoopback = true
+	for name, guard := range map[string]*NetworkGuard{"the default guard": DefaultNetworkGuard(), "a guard denying 127/8": deny} {
+		for _, addr := range []string{srv.URL, "http://localhost:" + port, "http://0.0.0.0:" + port} {
+			src, err := NewPrometheus(addr, time.Second, Auth{}, WithNetworkGuard(guard))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = readOnce(t, src, "up")
+			checkAnswer(t, 0, err, 0, Unreachable)
+			if !strings.Contains(err.Error(), "network policy") {
+				t.Errorf("%s, %s: the error does not say the policy refused it: %v", name, addr, err)
+			}
 		}
 	}
 	if reached.Load() != 0 {
 		t.Fatalf("a denied address was connected to %d times", reached.Load())
 	}
 	// The same server is read when the policy allows it.
-	src, _ := NewPrometheus(srv.URL, time.Second, Auth{})
-	got, err := readOnce(t, src, "up")
-	checkAnswer(t, got, err, 42.5, "")
+	for _, addr := range []string{srv.URL, "http://0.0.0.0:" + port} {
+		src, _ := NewPrometheus(addr, time.Second, Auth{}, loopback)
+		got, err := readOnce(t, src, "up")
+		checkAnswer(t, got, err, 42.5, "")
+	}
+}
+
+// TestTheGuardRefusesZonedAddresses: a zoned address is in no prefix, so
+// without a rule of its own it passes the denied list.
+func TestTheGuardRefusesZonedAddresses(t *testing.T) {
+	for _, addr := range []string{"[fd00:ec2::254%25eth0]:80", "[fe80::1%25lo]:80"} {
+		src, err := NewPrometheus("http://"+addr, time.Second, Auth{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = readOnce(t, src, "up")
+		if !strings.Contains(fmt.Sprint(err), "network policy") {
+			t.Errorf("%s: got %v, want a refusal by the network policy", addr, err)
+		}
+	}
+	if err := DefaultNetworkGuard().control("tcp6", "[fd00:ec2::254%eth0]:80", nil); !errors.Is(err, errDenied) {
+		t.Errorf("the dial-time check let a zoned metadata address through: %v", err)
+	}
 }
 
 func TestPrometheusAnswersAreCapped(t *testing.T) {
 	// A valid answer padded past the cap with a label.
 	pad := strings.Repeat("x", DefaultMaxPrometheusBytes)
 	srv := newServer(t, promAPI(200, `{"status":"success","data":{"resultType":"vector","result":[{"metric":{"pad":"`+pad+`"},"value":[1,"1"]}]}}`))
-	src, _ := NewPrometheus(srv.URL, 5*time.Second, Auth{})
+	src, _ := NewPrometheus(srv.URL, 5*time.Second, Auth{}, loopback)
 	_, err := readOnce(t, src, "up")
 	checkAnswer(t, 0, err, 0, BadResponse)
 	if !strings.Contains(err.Error(), "larger than") {
@@ -221,7 +278,7 @@ func TestPrometheusOddAnswersAreTypedErrors(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			srv := newServer(t, promAPI(200, c.body))
-			src, _ := NewPrometheus(srv.URL, time.Second, Auth{})
+			src, _ := NewPrometheus(srv.URL, time.Second, Auth{}, loopback)
 			reader := NewReader(testingclock.NewFakeClock(time.Now()), 0, nil)
 			v, err := reader.Read(context.Background(), src, "sum(leads)", Vars{}, time.Minute)
 			checkAnswer(t, v, err, 0, c.kind)
@@ -244,7 +301,7 @@ func TestValuesOutOfRangeAreRefused(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			srv := newServer(t, promAPI(200, `{"status":"success","data":{"resultType":"scalar","result":[1,"`+c.value+`"]}}`))
-			src, _ := NewPrometheus(srv.URL, time.Second, Auth{})
+			src, _ := NewPrometheus(srv.URL, time.Second, Auth{}, loopback)
 			reader := NewReader(testingclock.NewFakeClock(time.Now()), 0, nil)
 			v, err := reader.Read(context.Background(), src, "leads", Vars{}, time.Minute)
 			checkAnswer(t, v, err, c.want, c.kind)
@@ -342,7 +399,7 @@ func TestBlackHoleSourceIsBackedOff(t *testing.T) {
 
 	clock := testingclock.NewFakeClock(time.Date(2026, 5, 20, 10, 0, 0, 0, time.UTC))
 	reader := NewReader(clock, 0, nil)
-	src, _ := NewPrometheus("http://"+l.Addr().String(), 200*time.Millisecond, Auth{})
+	src, _ := NewPrometheus("http://"+l.Addr().String(), 200*time.Millisecond, Auth{}, loopback)
 	read := func() (time.Duration, error) {
 		start := time.Now()
 		_, err := reader.Read(context.Background(), src, "up", Vars{}, time.Second)

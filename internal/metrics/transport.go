@@ -88,6 +88,22 @@ func (a Auth) httpClient(timeout time.Duration, o clientOptions) (*http.Client, 
 	}, nil
 }
 
+// CloseIdleConnections closes the connections the source keeps open
+// between requests; the Resolver calls it when it drops the source.
+func (h *HTTP) CloseIdleConnections() { h.client.CloseIdleConnections() }
+
+// CloseIdleConnections closes the connections the source keeps open
+// between requests; the Resolver calls it when it drops the source.
+func (p *Prometheus) CloseIdleConnections() { p.client.CloseIdleConnections() }
+
+// CloseIdleConnections passes on to the transport the credentials wrap:
+// http.Client.CloseIdleConnections reaches only a transport that has it.
+func (t *authTransport) CloseIdleConnections() {
+	if c, ok := t.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
 // errTooLarge is a response body past the cap.
 var errTooLarge = errors.New("response too large")
 
@@ -111,7 +127,7 @@ func transportError(err error) *Error {
 	kind := classifyTransport(err)
 	switch {
 	case errors.Is(err, errDenied):
-		return newError(Unreachable, "the source's address is denied by the controller's network policy (link-local and cloud metadata addresses are refused by default)")
+		return newError(Unreachable, "the source's address is denied by the controller's network policy (loopback, link-local and cloud metadata addresses are refused by default)")
 	case kind == TimedOut:
 		return newError(TimedOut, "no answer within the timeout")
 	case kind == Unreachable:

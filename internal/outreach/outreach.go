@@ -64,9 +64,14 @@ const (
 
 // State is what the workload runs now.
 type State struct {
-	// Parallelism is the workers running or asked for: a Job's parallelism
-	// (zero while suspended or finished), a scale target's replicas.
+	// Parallelism is the workers asked for: a Job's parallelism (zero while
+	// suspended or finished), a scale target's replicas.
 	Parallelism int32
+	// Running is the workers that run now, and so make leads: a Job's ready
+	// pods as the Job controller reports them (status.ready), at most its
+	// parallelism. Until the Job controller reports, and for a scale target,
+	// whose /scale says only how many replicas exist, it is Parallelism.
+	Running int32
 	// ActiveJob is the Job of the current template revision, if any.
 	ActiveJob string
 	// Blocked says why the workload cannot be scaled at all; nil when it can.
@@ -138,7 +143,8 @@ func (a *Actuator) Observe(ctx context.Context, camp *v1alpha1.Campaign) (State,
 		if err != nil {
 			return State{}, err
 		}
-		return State{Parallelism: replicas(scale)}, nil
+		n := replicas(scale)
+		return State{Parallelism: n, Running: n}, nil
 	}
 	job, err := a.currentJob(ctx, camp)
 	if err != nil || job == nil {
@@ -165,7 +171,12 @@ func jobState(camp *v1alpha1.Campaign, job *batchv1.Job) State {
 			"Job %q completed; nothing runs: delete the Job or change spec.outreach.jobTemplate to start another",
 			job.Name)}}
 	}
-	return State{Parallelism: jobParallelism(job), ActiveJob: job.Name}
+	p := jobParallelism(job)
+	running := p
+	if r := job.Status.Ready; r != nil {
+		running = min(p, max(*r, 0))
+	}
+	return State{Parallelism: p, Running: running, ActiveJob: job.Name}
 }
 
 // conditionText is a Job condition's reason and message, cut short.
@@ -202,7 +213,7 @@ func (a *Actuator) scaleTarget(ctx context.Context, camp *v1alpha1.Campaign, ref
 	}
 	from := replicas(scale)
 	if from == n {
-		return State{Parallelism: n}, nil
+		return State{Parallelism: n, Running: n}, nil
 	}
 	if err := unstructured.SetNestedField(scale.Object, int64(n), "spec", "replicas"); err != nil {
 		return State{}, err
@@ -211,7 +222,7 @@ func (a *Actuator) scaleTarget(ctx context.Context, camp *v1alpha1.Campaign, ref
 		return State{}, fmt.Errorf("scaling %s %q: %w", ref.Kind, ref.Name, err)
 	}
 	a.event(camp, "Scaled", "Scaled %s %q from %d to %d replicas", ref.Kind, ref.Name, from, n)
-	return State{Parallelism: n}, nil
+	return State{Parallelism: n, Running: n}, nil
 }
 
 // getScale reads the target's /scale subresource. The target may be of any

@@ -258,6 +258,51 @@ func TestScaleReportsTheCurrentRevisionsJob(t *testing.T) {
 	}
 }
 
+// A Job's workers make leads once their pods run: State.Running is the
+// ready pods the Job controller reports (envtest runs no Job controller,
+// so the test writes its status), at most the parallelism, and the
+// parallelism until the Job controller has reported.
+func TestRunningCountsTheJobsReadyPods(t *testing.T) {
+	ns := namespace(t)
+	camp := jobCampaign(t, ns)
+	a := &Actuator{Client: k8s, Scheme: scheme}
+	cur, err := a.Scale(ctx, camp, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cur.Running != 2 {
+		t.Errorf("before the Job controller reports, Running = %d, want the parallelism 2", cur.Running)
+	}
+	j := &batchv1.Job{}
+	if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: cur.ActiveJob}, j); err != nil {
+		t.Fatal(err)
+	}
+	now := metav1.Now()
+	j.Status.StartTime, j.Status.Active, j.Status.Ready = &now, 2, ptr.To[int32](1)
+	if err := k8s.Status().Update(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+	// The cache-less client reads what was written; Scale patches the Job
+	// and reports from the API server's answer.
+	if got, err := a.Observe(ctx, camp); err != nil || got.Parallelism != 2 || got.Running != 1 {
+		t.Errorf("Observe = %+v, %v; want parallelism 2 with 1 running", got, err)
+	}
+	up, err := a.Scale(ctx, camp, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if up.Parallelism != 8 || up.Running != 1 {
+		t.Errorf("right after a scale-up Scale = %+v, want parallelism 8 with the 1 pod that runs", up)
+	}
+	down, err := a.Scale(ctx, camp, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if down.Running != 0 {
+		t.Errorf("after a scale-down to 0 Running = %d, want 0: no more than the parallelism runs", down.Running)
+	}
+}
+
 func TestFinishedAndForeignJobsAreReportedNotScaled(t *testing.T) {
 	a := &Actuator{Client: k8s, Scheme: scheme}
 	for _, c := range []struct {

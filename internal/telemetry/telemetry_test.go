@@ -79,7 +79,7 @@ func TestFunnelMetrics(t *testing.T) {
 		_, _ = w.Write([]byte(crmDocument))
 	}))
 	t.Cleanup(source.Close)
-	def, err := metrics.NewDefaultSource(metrics.DefaultOptions{URL: source.URL, Timeout: 5 * time.Second})
+	def, err := metrics.NewDefaultSource(metrics.DefaultOptions{URL: source.URL, Timeout: 5 * time.Second, Guard: metrics.LoopbackNetworkGuard()})
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(controllers.Setup(ctx, mgr, controllers.Options{
 		MaxConcurrentReconciles: 2,

@@ -151,6 +151,10 @@ func runTruce(name, bin string, args ...string) (*localcluster.Process, string) 
 	Expect(err).NotTo(HaveOccurred())
 	p, err := cluster.Run(name, bin, append([]string{
 		"--metrics-url=" + simURL + "/funnel",
+		// The simulator listens on loopback, which sources may not be at
+		// unless allowed; the tests scrape /metrics over plain HTTP.
+		"--metrics-allow-loopback",
+		"--metrics-secure=false",
 		"--metrics-bind-address=127.0.0.1:" + strconv.Itoa(metricsPort),
 		"--health-probe-bind-address=127.0.0.1:" + strconv.Itoa(probePort),
 		"--namespace-selector=" + realClockNamespaces,

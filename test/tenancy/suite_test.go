@@ -147,8 +147,10 @@ rules:
 	must(controllers.Setup(ctx, mgr, controllers.Options{
 		MaxConcurrentReconciles: workers,
 		Clock:                   clock.RealClock{},
-		Sources:                 &metrics.Resolver{Secrets: mgr.GetAPIReader(), MaxTimeout: maxTimeout},
-		Reader:                  metrics.NewReader(clock.RealClock{}, 0, nil),
+		// The tests' sources listen on loopback, which the guard refuses
+		// unless allowed.
+		Sources: &metrics.Resolver{Secrets: mgr.GetAPIReader(), MaxTimeout: maxTimeout, Guard: metrics.LoopbackNetworkGuard()},
+		Reader:  metrics.NewReader(clock.RealClock{}, 0, nil),
 	}))
 	mgrCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
