@@ -18,13 +18,16 @@ package metrics
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"k8s.io/client-go/util/jsonpath"
 	testingclock "k8s.io/utils/clock/testing"
 )
 
@@ -275,3 +278,64 @@ func TestTheLargestAllowedDocumentsFitTheManager(t *testing.T) {
 }
 
 func mib(n int64) float64 { return float64(n) / (1 << 20) }
+
+// TestJSONPathSelectsWhatClientGoSelects compares truce's evaluation of
+// paths with client-go's own, on a document decoded by encoding/json. The
+// filters compare with decimals: client-go cannot compare a JSON number
+// with an integer literal, which truce can.
+func TestJSONPathSelectsWhatClientGoSelects(t *testing.T) {
+	doc := `{"campaigns":[{"name":"spring","leads":{"week":120,"qualified":46}},{"name":"autumn","leads":{"week":80}}],"won":{"deals":3,"revenue":90000},"flag":true,"nothing":null,"empty":[]}`
+	var tree any
+	if err := json.Unmarshal([]byte(doc), &tree); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"{.won.deals}", "{$.won.revenue}", "{.campaigns[0].leads.week}", "{.campaigns[-1].leads.week}",
+		"{.campaigns[1:].leads.week}", "{.campaigns[0:2].leads.week}", "{.campaigns[::2].leads.week}",
+		"{.campaigns[*].leads.qualified}", "{.campaigns[0,1].leads.week}", "{.won['deals','revenue']}",
+		"{..week}", "{..qualified}", "{.campaigns[?(@.leads.qualified)].leads.week}",
+		"{.campaigns[?(@.leads.week>100.5)].leads.week}", "{.campaigns[?(@.leads.week<=80.0)].leads.week}",
+		"{.campaigns[?(@.name=='autumn')].leads.week}", "{.won.*}", "{.missing}", "{.campaigns[5].leads}",
+		"{.empty[*]}", "{.won.deals}{.won.revenue}",
+	} {
+		t.Run(q, func(t *testing.T) {
+			jp := jsonpath.New("want").AllowMissingKeys(true)
+			if err := jp.Parse(q); err != nil {
+				t.Fatal(err)
+			}
+			var want []float64
+			if results, err := jp.FindResults(tree); err == nil {
+				for _, r := range results {
+					for _, v := range r {
+						if f, ok := v.Interface().(float64); ok {
+							want = append(want, f)
+						}
+					}
+				}
+			}
+			parsed, err := compileJSONPath(q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := newJSONDoc([]byte(doc))
+			got, err := d.decoded(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var have []float64
+			if err := evalJSONPath(context.Background(), parsed, got, func(x any) error {
+				if f, ok := x.(float64); ok {
+					have = append(have, f)
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			slices.Sort(want)
+			slices.Sort(have)
+			if !slices.Equal(have, want) {
+				t.Fatalf("truce selects %v, client-go %v", have, want)
+			}
+		})
+	}
+}
