@@ -176,5 +176,7 @@ var _ = Describe("Validation at apply time", func() {
 		Entry("a JSON source URL that is not http", jobCampaignSample, set(map[string]any{"http": map[string]any{"url": "ftp://crm/report"}}, "spec", "metrics", "source"), "spec.metrics.source.http.url"),
 		Entry("an empty-as-zero metric the campaign does not have", jobCampaignSample, set([]any{"closedWonDeals"}, "spec", "metrics", "emptyResultIsZero"), "spec.metrics.emptyResultIsZero[0]: Unsupported value"),
 		Entry("a response cap below a kilobyte", jobCampaignSample, set(map[string]any{"http": map[string]any{"url": "https://crm/report", "maxResponseBytes": int64(10)}}, "spec", "metrics", "source"), "spec.metrics.source.http.maxResponseBytes"),
+		Entry("a response cap above 4 MiB", jobCampaignSample, set(map[string]any{"http": map[string]any{"url": "https://crm/report", "maxResponseBytes": int64(4<<20 + 1)}}, "spec", "metrics", "source"),
+			"spec.metrics.source.http.maxResponseBytes: Invalid value: 4194305: spec.metrics.source.http.maxResponseBytes in body should be less than or equal to 4194304"),
 	)
 })

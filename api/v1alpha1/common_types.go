@@ -84,9 +84,11 @@ type HTTPSource struct {
 	Connection `json:",inline"`
 
 	// maxResponseBytes caps the size of a response; a larger one is an error.
-	// Defaults to 1048576 (1 MiB).
+	// Defaults to 1048576 (1 MiB), at most 4194304 (4 MiB): a document is
+	// decoded whole in the controller's memory, and one that would take more
+	// than 32 MiB decoded is refused whatever its size.
 	// +kubebuilder:validation:Minimum=1024
-	// +kubebuilder:validation:Maximum=67108864
+	// +kubebuilder:validation:Maximum=4194304
 	// +kubebuilder:default=1048576
 	// +optional
 	MaxResponseBytes *int64 `json:"maxResponseBytes,omitempty"`

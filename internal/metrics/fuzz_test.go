@@ -17,6 +17,7 @@ limitations under the License.
 package metrics
 
 import (
+	"context"
 	"math"
 	"strings"
 	"testing"
@@ -81,7 +82,7 @@ func FuzzExtractJSON(f *testing.F) {
 		f.Add([]byte(seed.doc), seed.path)
 	}
 	f.Fuzz(func(t *testing.T, doc []byte, path string) {
-		v, err := extractJSON(&jsonDoc{raw: doc}, path)
+		v, err := extractJSON(context.Background(), newJSONDoc(doc), path)
 		if err != nil {
 			if KindOf(err) == "" {
 				t.Fatalf("an untyped error: %v", err)

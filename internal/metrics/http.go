@@ -17,23 +17,24 @@ limitations under the License.
 package metrics
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"math"
 	"net/http"
-	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
-
-	"k8s.io/client-go/util/jsonpath"
 )
 
 // DefaultMaxResponseBytes caps a JSON response when the spec gives no cap.
 const DefaultMaxResponseBytes = 1 << 20
+
+// MaxResponseBytes is the largest cap a spec may set, the API's maximum: a
+// document this size decodes, if it is made of ordinary objects, to a few
+// times its size, within MaxDecodedBytes. A larger cap stored before the
+// API's maximum came down is cut to it.
+const MaxResponseBytes = 4 << 20
 
 // HTTP reads metrics from a JSON document: one GET per polling interval, one
 // JSONPath expression per metric.
@@ -52,6 +53,7 @@ func NewHTTP(url string, timeout time.Duration, maxBytes int64, auth Auth, opts 
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxResponseBytes
 	}
+	maxBytes = min(maxBytes, MaxResponseBytes)
 	o := buildOptions(opts)
 	hc, err := auth.httpClient(timeout, o)
 	if err != nil {
@@ -65,38 +67,6 @@ func (h *HTTP) Key() string { return h.key }
 
 // RequestKey is empty: one document answers every JSONPath.
 func (h *HTTP) RequestKey(string) string { return "" }
-
-// jsonDoc is a fetched document, kept as the bytes it came in and decoded
-// at most once, when the first of its paths is read: one document shared
-// by thousands of campaigns is then decoded once per polling interval, not
-// once per path, which grew as the square of the fleet. The decoded tree
-// counts against the Reader's byte bound.
-type jsonDoc struct {
-	raw  []byte
-	once sync.Once
-	tree any
-	err  error
-}
-
-// decodedFactor approximates the memory of a decoded JSON tree (interfaces,
-// maps, json.Number strings) per byte of the document.
-const decodedFactor = 8
-
-// Size is the bytes the document takes in the Reader's cache, decoded or
-// not yet: the bound holds either way.
-func (d *jsonDoc) Size() int64 { return int64(len(d.raw)) * (1 + decodedFactor) }
-
-// decoded is the document's tree, decoded on first use.
-func (d *jsonDoc) decoded() (any, error) {
-	d.once.Do(func() {
-		dec := json.NewDecoder(bytes.NewReader(d.raw))
-		dec.UseNumber()
-		if err := dec.Decode(&d.tree); err != nil {
-			d.err = newError(BadResponse, "the response (%d bytes) is not JSON", len(d.raw))
-		}
-	})
-	return d.tree, d.err
-}
 
 // Fetch GETs the document and checks that it is JSON.
 func (h *HTTP) Fetch(ctx context.Context, _ string) (any, error) {
@@ -124,79 +94,66 @@ func (h *HTTP) Fetch(ctx context.Context, _ string) (any, error) {
 	case !json.Valid(body):
 		return nil, newError(BadResponse, "the response (HTTP %d, %d bytes) is not JSON", resp.StatusCode, len(body))
 	}
-	return &jsonDoc{raw: body}, nil
+	return newJSONDoc(body), nil
 }
 
 // Extract evaluates query, a JSONPath expression such as {.leads.week} or
 // .leads.week, against the document. It must select exactly one number (or a
-// string holding one).
-func (h *HTTP) Extract(response any, query string) (float64, error) {
+// string holding one). The evaluation stops at ctx's deadline and after
+// MaxPathSteps.
+func (h *HTTP) Extract(ctx context.Context, response any, query string) (float64, error) {
 	doc, ok := response.(*jsonDoc)
 	if !ok {
 		return 0, newError(BadResponse, "no document was read")
 	}
-	return extractJSON(doc, query)
+	return extractJSON(ctx, doc, query)
 }
 
-func extractJSON(doc *jsonDoc, query string) (v float64, err error) {
-	jp, err := compileJSONPath(query)
+func extractJSON(ctx context.Context, doc *jsonDoc, query string) (v float64, err error) {
+	path, err := compileJSONPath(query)
 	if err != nil {
 		return 0, err
 	}
-	tree, err := doc.decoded()
-	if err != nil {
-		return 0, err
-	}
-	// The JSONPath library is not hardened against every document and path;
-	// a panic in it must not take the controller down.
+	// A panic in the parser's tree or the evaluation must not take the
+	// controller down.
 	defer func() {
 		if r := recover(); r != nil {
 			v, err = 0, newError(BadQuery, "the JSONPath could not be evaluated against the document")
 		}
 	}()
-	results, err := jp.FindResults(tree)
+	tree, err := doc.decoded(ctx)
 	if err != nil {
+		return 0, err
+	}
+	var values []any
+	err = evalJSONPath(ctx, path, tree, func(x any) error {
+		values = append(values, x)
+		if len(values) > 1 {
+			return errEnough
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, errEnough):
+		return 0, newError(MultipleSeries, "the path selects more than one value; select one")
+	case err != nil:
+		return 0, err
+	case len(values) == 0:
 		return 0, newError(EmptyResult, "the path selected nothing")
 	}
-	var values []reflect.Value
-	for _, r := range results {
-		values = append(values, r...)
-	}
-	switch len(values) {
-	case 0:
-		return 0, newError(EmptyResult, "the path selected nothing")
-	case 1:
-	default:
-		return 0, newError(MultipleSeries, "the path selected %d values; select one", len(values))
-	}
-	return number(values[0].Interface())
-}
-
-// compileJSONPath accepts kubectl's relaxed syntax: braces are optional.
-func compileJSONPath(query string) (*jsonpath.JSONPath, error) {
-	q := strings.TrimSpace(query)
-	if !strings.HasPrefix(q, "{") {
-		q = "{" + strings.TrimPrefix(q, "$") + "}"
-	}
-	jp := jsonpath.New("metric")
-	if err := jp.Parse(q); err != nil {
-		return nil, newError(BadQuery, "invalid JSONPath: %v", err)
-	}
-	return jp, nil
+	return number(values[0])
 }
 
 func number(v any) (float64, error) {
 	var f float64
 	switch n := v.(type) {
-	case json.Number:
-		var err error
-		if f, err = n.Float64(); err != nil {
-			return 0, newError(NotANumber, "the value (%d bytes) is not a number", len(n))
-		}
+	case float64:
+		f = n
 	case string:
+		// Nothing of the string is said, not even its length.
 		var err error
 		if f, err = strconv.ParseFloat(strings.TrimSpace(n), 64); err != nil {
-			return 0, newError(NotANumber, "the value is a string of %d bytes that is not a number", len(n))
+			return 0, newError(NotANumber, "the value is a string that is not a number")
 		}
 	case nil:
 		return 0, newError(EmptyResult, "the value is null")
@@ -204,7 +161,7 @@ func number(v any) (float64, error) {
 		return 0, newError(NotANumber, "the value is %s, not a number", jsonKind(v))
 	}
 	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, newError(NotANumber, "the value is %v", f)
+		return 0, newError(NotANumber, "the value is not a finite number")
 	}
 	return f, nil
 }
@@ -214,7 +171,7 @@ func jsonKind(v any) string {
 	switch v.(type) {
 	case bool:
 		return "a boolean"
-	case map[string]any:
+	case *jsonObject:
 		return "an object"
 	case []any:
 		return "an array"

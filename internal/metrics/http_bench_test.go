@@ -17,6 +17,7 @@ limitations under the License.
 package metrics
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"testing"
@@ -37,11 +38,51 @@ func BenchmarkOneDocumentManyPaths(b *testing.B) {
 		}
 		b.Run(fmt.Sprintf("%d paths", n), func(b *testing.B) {
 			for b.Loop() {
-				d := &jsonDoc{raw: raw}
+				d := newJSONDoc(raw)
 				for i := range n {
-					if _, err := extractJSON(d, fmt.Sprintf("{['ns/campaign-%d'].leads}", i)); err != nil {
+					if _, err := extractJSON(context.Background(), d, fmt.Sprintf("{['ns/campaign-%d'].leads}", i)); err != nil {
 						b.Fatal(err)
 					}
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkLargestAllowedDocument decodes the documents that take the most
+// memory among those truce reads, and reports the heap each keeps decoded,
+// what the cache counts for it, and what decoding allocates on the way.
+func BenchmarkLargestAllowedDocument(b *testing.B) {
+	for _, c := range largestDocuments() {
+		b.Run(c.name, func(b *testing.B) {
+			var retained, alloc, counted int64
+			for b.Loop() {
+				r, a, n, err := decodeHeap(c.doc)
+				if err != nil {
+					b.Fatal(err)
+				}
+				retained, alloc, counted = retained+r, alloc+a, counted+n
+			}
+			b.ReportMetric(mib(retained)/float64(b.N), "heap-MiB")
+			b.ReportMetric(mib(counted)/float64(b.N), "counted-MiB")
+			b.ReportMetric(mib(alloc)/float64(b.N), "allocated-MiB")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}
+
+// BenchmarkWorstJSONPath runs paths that use up MaxPathSteps on the deepest
+// document truce reads: the longest any path may run.
+func BenchmarkWorstJSONPath(b *testing.B) {
+	doc := newJSONDoc(nested(MaxDocumentDepth))
+	if _, err := doc.decoded(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	for _, q := range []string{"{..a..a..a..b}", "{..a..a..a..a..a..a..a..a..a..a..b}"} {
+		b.Run(q, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := extractJSON(context.Background(), doc, q); KindOf(err) != BadQuery {
+					b.Fatalf("%s: %v, want the step bound", q, err)
 				}
 			}
 		})

@@ -116,7 +116,7 @@ func (p *Prometheus) Fetch(ctx context.Context, query string) (any, error) {
 }
 
 // Extract returns the value Fetch read.
-func (p *Prometheus) Extract(response any, _ string) (float64, error) {
+func (p *Prometheus) Extract(_ context.Context, response any, _ string) (float64, error) {
 	v, ok := response.(promValue)
 	if !ok {
 		return 0, newError(BadResponse, "no value was read")

@@ -120,24 +120,32 @@ func (r *Reader) ReadFetched(ctx context.Context, src Source, query string, vars
 	if e.err != nil {
 		return 0, e.fetchedAt, withQuery(e.err, query)
 	}
-	v, err := r.extract(e, key, src, expanded)
+	v, err := r.extract(ctx, e, key, src, expanded)
 	if err != nil {
 		return 0, e.fetchedAt, withQuery(err, query)
 	}
 	return v, e.fetchedAt, nil
 }
 
-// extract reads query's value from e once, and remembers it.
-func (r *Reader) extract(e *entry, key string, src Source, expanded string) (float64, error) {
+// extract reads query's value from e once, and remembers it. An extraction
+// cut short by this caller's deadline is not remembered: another caller may
+// have the time.
+func (r *Reader) extract(ctx context.Context, e *entry, key string, src Source, expanded string) (float64, error) {
 	e.mu.Lock()
 	if x, ok := e.values[expanded]; ok {
 		e.mu.Unlock()
 		return x.v, x.err
 	}
 	e.mu.Unlock()
-	v, err := src.Extract(e.response, expanded)
+	v, err := safeExtract(ctx, src, e.response, expanded)
 	if err == nil {
 		err = checkRange(v)
+	}
+	if KindOf(err) == TimedOut && ctx.Err() != nil {
+		r.mu.Lock()
+		r.entries.resize(key, e.size(key))
+		r.mu.Unlock()
+		return v, err
 	}
 	e.mu.Lock()
 	if e.values == nil {
@@ -149,6 +157,18 @@ func (r *Reader) extract(e *entry, key string, src Source, expanded string) (flo
 	r.entries.resize(key, e.size(key))
 	r.mu.Unlock()
 	return v, err
+}
+
+// safeExtract is src.Extract with a panic turned into an error: it runs in
+// a reconcile's goroutines, which nothing else recovers, and one document or
+// query must not take the controller down.
+func safeExtract(ctx context.Context, src Source, response any, query string) (v float64, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			v, err = 0, newError(BadQuery, "the query could not be evaluated against the response")
+		}
+	}()
+	return src.Extract(ctx, response, query)
 }
 
 // checkRange refuses values truce cannot use: every metric counts leads,

@@ -200,13 +200,14 @@ func TestReaderReadsOneDocumentForManyPaths(t *testing.T) {
 }
 
 func TestReaderStaysWithinItsBoundInBytes(t *testing.T) {
-	// Each document is 100 KiB and lives at its own URL, and counts with
-	// room for its decoded tree (900 KiB); the cache may keep 4.5 MiB.
+	// Each document is 100 KiB and lives at its own URL; once read, it counts
+	// at what its decoded tree takes, its one long string: 100 KiB. The
+	// cache may keep 450 KiB.
 	pad := strings.Repeat("x", 100<<10)
 	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `{"pad":%q,"leads":7}`, pad)
 	}))
-	const bound = 4608 << 10
+	const bound = 450 << 10
 	reader := NewReader(testingclock.NewFakeClock(time.Now()), bound, nil)
 	for i := range 20 {
 		src, err := NewHTTP(fmt.Sprintf("%s/?doc=%d", srv.URL, i), time.Second, 200<<10, Auth{}, loopback)
@@ -221,7 +222,7 @@ func TestReaderStaysWithinItsBoundInBytes(t *testing.T) {
 		t.Fatalf("the cache holds %d bytes, over its bound of %d", got, bound)
 	}
 	if got := reader.entries.Len(); got < 3 || got > 5 {
-		t.Fatalf("the cache holds %d documents of 900 KiB in 4.5 MiB, want 3 to 5", got)
+		t.Fatalf("the cache holds %d documents of 100 KiB in 450 KiB, want 3 to 5", got)
 	}
 
 	// Prometheus answers are kept as numbers: thousands fit where five

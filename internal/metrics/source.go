@@ -38,8 +38,9 @@ type Source interface {
 	RequestKey(query string) string
 	// Fetch sends the request for query.
 	Fetch(ctx context.Context, query string) (any, error)
-	// Extract reads query's single value from a response of Fetch.
-	Extract(response any, query string) (float64, error)
+	// Extract reads query's single value from a response of Fetch, within
+	// ctx's deadline.
+	Extract(ctx context.Context, response any, query string) (float64, error)
 }
 
 // sourceKey identifies a source by everything that can change its answer:

@@ -91,7 +91,7 @@ func readOnce(t *testing.T, src Source, query string) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return src.Extract(resp, query)
+	return src.Extract(context.Background(), resp, query)
 }
 
 func TestPrometheusAnswers(t *testing.T) {
