@@ -52,7 +52,7 @@ func (s *recordingSource) Fetch(_ context.Context, query string) (any, error) {
 	return 3.0, nil
 }
 
-func (s *recordingSource) Extract(response any, _ string) (float64, error) {
+func (s *recordingSource) Extract(_ context.Context, response any, _ string) (float64, error) {
 	return response.(float64), nil
 }
 
