@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -184,7 +185,8 @@ func TestTheBackoffTableForgetsTheOldestNotEverything(t *testing.T) {
 // its cache closes the connections it kept open.
 func TestDroppedSourcesCloseTheirConnections(t *testing.T) {
 	var open atomic.Int32
-	srv := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// ConnState is set before the server starts: its goroutines read it.
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`{"leads": 7}`))
 	}))
 	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
@@ -195,6 +197,11 @@ func TestDroppedSourcesCloseTheirConnections(t *testing.T) {
 			open.Add(-1)
 		}
 	}
+	srv.Start()
+	t.Cleanup(func() {
+		srv.CloseClientConnections()
+		srv.Close()
+	})
 	r := &Resolver{Guard: LoopbackNetworkGuard(), capacity: 2}
 	reader := NewReader(clock.RealClock{}, 0, nil)
 	for i := range 3 {
