@@ -33,6 +33,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/truce-dev/truce/api/v1alpha1"
+	"github.com/truce-dev/truce/internal/balance"
 )
 
 // Register adds the funnel collector, reading mgr's cache, to reg
@@ -103,14 +104,15 @@ func collectSalesTarget(ch chan<- prometheus.Metric, st *v1alpha1.SalesTarget) {
 	gauge(stProjected, s.ProjectedAttainmentPercent, 0.01)
 	gauge(stWinRate, s.WinRatePercent, 0.01, string(s.WinRateBasis))
 	gauge(stDealSize, s.AverageDealSize, 1, string(s.DealSizeBasis))
-	switch q := st.Spec.Quota; {
-	case q.Revenue != nil:
-		gauge(stQuota, q.Revenue, 1, "revenue")
-		gauge(stBooked, metricValue(s.Metrics, "closedWonRevenue"), 1, "revenue")
-	case q.Deals != nil:
-		deals := resource.NewQuantity(int64(*q.Deals), resource.DecimalSI)
-		gauge(stQuota, deals, 1, "deals")
-		gauge(stBooked, metricValue(s.Metrics, "closedWonDeals"), 1, "deals")
+	if q := st.Spec.Quota; q.Revenue != nil || q.Deals != nil {
+		unit, booked := quotaUnit(q), "closedWonRevenue"
+		if unit == "deals" {
+			booked = "closedWonDeals"
+		}
+		if v, ok := currentQuota(st); ok {
+			ch <- prometheus.MustNewConstMetric(stQuota, prometheus.GaugeValue, v, with(labels, unit)...)
+		}
+		gauge(stBooked, metricValue(s.Metrics, booked), 1, unit)
 	}
 	if s.PeriodEnd != nil {
 		ch <- prometheus.MustNewConstMetric(stPeriodEnd, prometheus.GaugeValue, float64(s.PeriodEnd.Unix()), labels...)
@@ -174,6 +176,26 @@ func collectDriftClasses(ch chan<- prometheus.Metric, labels []string, s *v1alph
 	for _, c := range s.DriftClasses {
 		report(c, 1)
 	}
+}
+
+// currentQuota is the quota of the period in status, from spec.quota or the
+// quota.schedule entry in force when it started, as the controller reads
+// it; spec.quota before a period is in status. false when the time zone
+// does not load (the target's status says so).
+func currentQuota(st *v1alpha1.SalesTarget) (float64, bool) {
+	loc := time.UTC
+	if len(st.Spec.Quota.Schedule) > 0 {
+		var err error
+		if loc, err = balance.LoadTimeZone(st.Spec.Period.TimeZone); err != nil {
+			return 0, false
+		}
+	}
+	var start time.Time // before any schedule entry: spec.quota
+	if st.Status.PeriodStart != nil {
+		start = st.Status.PeriodStart.Time
+	}
+	v, _ := balance.QuotaFor(st.Spec.Quota, start, loc)
+	return v, true
 }
 
 // quotaUnit is what the quota counts: revenue or deals.

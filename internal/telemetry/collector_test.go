@@ -18,6 +18,7 @@ package telemetry_test
 
 import (
 	"testing"
+	"time"
 
 	. "github.com/onsi/gomega"
 	"github.com/prometheus/client_golang/prometheus"
@@ -159,6 +160,39 @@ func TestHorizonAndSampleSeries(t *testing.T) {
 		}
 		g.Expect(series(fams, "truce_salestarget_sample_judged", labels)).To(HaveLen(3))
 	})
+}
+
+// TestQuotaSeriesFollowsTheSchedule checks that the quota series is the
+// current period's, from quota.schedule when an entry is in force.
+func TestQuotaSeriesFollowsTheSchedule(t *testing.T) {
+	labels := map[string]string{"namespace": "revenue", "salestarget": "emea-smb", "unit": "revenue"}
+	st := salesTarget()
+	st.Spec.Period.TimeZone = "Europe/Berlin"
+	st.Spec.Quota.Schedule = []v1alpha1.ScheduledQuota{
+		{From: "2027-04-01", Revenue: ptr.To(resource.MustParse("1.5M"))},
+		{From: "2027-10-01", Revenue: ptr.To(resource.MustParse("2M"))},
+	}
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		periodStart *time.Time
+		want        float64
+	}{
+		{nil, 1.2e6},
+		{ptr.To(time.Date(2027, 1, 1, 0, 0, 0, 0, berlin)), 1.2e6},
+		{ptr.To(time.Date(2027, 4, 1, 0, 0, 0, 0, berlin)), 1.5e6},
+		{ptr.To(time.Date(2027, 7, 1, 0, 0, 0, 0, berlin)), 1.5e6},
+		{ptr.To(time.Date(2027, 10, 1, 0, 0, 0, 0, berlin)), 2e6},
+	} {
+		g := NewWithT(t)
+		st.Status.PeriodStart = nil
+		if tc.periodStart != nil {
+			st.Status.PeriodStart = &metav1.Time{Time: *tc.periodStart}
+		}
+		g.Expect(value(collect(g, st), "truce_salestarget_quota", labels)).To(Equal(tc.want), "period from %v", tc.periodStart)
+	}
 }
 
 func salesTarget() *v1alpha1.SalesTarget {

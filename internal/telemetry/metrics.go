@@ -51,7 +51,7 @@ var (
 	stOpenLeads = targetDesc("truce_salestarget_open_leads",
 		"Accepted leads not worked yet, as last read (the openLeads query).")
 	stQuota = targetDesc("truce_salestarget_quota",
-		"The period's quota, in revenue or in deals (unit).", "unit")
+		"The current period's quota (spec.quota, or the quota.schedule entry in force when it started), in revenue or in deals (unit).", "unit")
 	stBooked = targetDesc("truce_salestarget_booked",
 		"Won so far this period, in the quota's unit, as last read (the closedWonRevenue or closedWonDeals query).", "unit")
 	stAttainment = targetDesc("truce_salestarget_attainment_ratio",
