@@ -40,7 +40,7 @@ type conditioned interface {
 }
 
 // writeStatus patches updated's status when it differs from orig's and emits
-// an Event for every condition whose status changed. It is the only status
+// an Event for every condition whose status or reason changed. It is the only status
 // write of a reconcile; when nothing changed it writes nothing.
 func writeStatus(ctx context.Context, c client.Client, rec events.EventRecorder, orig, updated conditioned, origStatus, newStatus any) error {
 	if equality.Semantic.DeepEqual(origStatus, newStatus) {
@@ -54,7 +54,9 @@ func writeStatus(ctx context.Context, c client.Client, rec events.EventRecorder,
 }
 
 // recordTransitions emits an Event for each condition of obj whose status
-// changed. A condition's first setting is an observation, not news: at
+// or reason changed: Balanced=False moving from LeadShortfall to
+// CapacityBelowQuotaNeed names another team, and is news even though the
+// status stays False. A condition's first setting is an observation, not news: at
 // fleet scale those Events would outnumber every other write.
 func recordTransitions(rec events.EventRecorder, before []metav1.Condition, obj conditioned) {
 	if rec == nil {
@@ -62,7 +64,7 @@ func recordTransitions(rec events.EventRecorder, before []metav1.Condition, obj 
 	}
 	for _, cond := range obj.GetConditions() {
 		old := meta.FindStatusCondition(before, cond.Type)
-		if old == nil || old.Status == cond.Status {
+		if old == nil || (old.Status == cond.Status && old.Reason == cond.Reason) {
 			continue
 		}
 		rec.Eventf(obj, nil, eventType(cond), cond.Reason, "Set"+cond.Type,

@@ -116,9 +116,8 @@ var _ = Describe("truce on a local cluster", Ordered, func() {
 			_, reason := balanced()
 			return reason
 		}).WithTimeout(settle).WithPolling(time.Second).Should(Equal(v1alpha1.LeadQualityLowReason))
-		// Balanced may already be False with another class when quality
-		// drops (an Event is recorded only when its status changes), so the
-		// class is read from status, where every class that holds is listed.
+		// The class is read from status, where every class that holds is
+		// listed, whichever is the condition's reason.
 		Expect(targetStatusOf(target).DriftClasses).To(ContainElement(v1alpha1.LeadQualityLowReason))
 		By("asking for no more volume than capacity while quality is low")
 		// The target's demand (FillCapacity: the 40 leads/wk 4 reps work)
