@@ -40,7 +40,8 @@ type conditioned interface {
 }
 
 // writeStatus patches updated's status when it differs from orig's and emits
-// an Event for every condition whose status or reason changed. It is the only status
+// an Event for every condition whose status changed, or whose reason did
+// while it calls for action. It is the only status
 // write of a reconcile; when nothing changed it writes nothing.
 func writeStatus(ctx context.Context, c client.Client, rec events.EventRecorder, orig, updated conditioned, origStatus, newStatus any) error {
 	if equality.Semantic.DeepEqual(origStatus, newStatus) {
@@ -54,9 +55,11 @@ func writeStatus(ctx context.Context, c client.Client, rec events.EventRecorder,
 }
 
 // recordTransitions emits an Event for each condition of obj whose status
-// or reason changed: Balanced=False moving from LeadShortfall to
-// CapacityBelowQuotaNeed names another team, and is news even though the
-// status stays False. A condition's first setting is an observation, not news: at
+// changed, or whose reason changed while it calls for action (a Warning):
+// Balanced=False moving from LeadShortfall to CapacityBelowQuotaNeed names
+// another team, and is news even though the status stays False; Unknown
+// moving from AwaitingMetrics to NotAllocated is not. A condition's first
+// setting is an observation, not news: at
 // fleet scale those Events would outnumber every other write.
 func recordTransitions(rec events.EventRecorder, before []metav1.Condition, obj conditioned) {
 	if rec == nil {
@@ -64,7 +67,7 @@ func recordTransitions(rec events.EventRecorder, before []metav1.Condition, obj 
 	}
 	for _, cond := range obj.GetConditions() {
 		old := meta.FindStatusCondition(before, cond.Type)
-		if old == nil || (old.Status == cond.Status && old.Reason == cond.Reason) {
+		if old == nil || (old.Status == cond.Status && (old.Reason == cond.Reason || eventType(cond) != corev1.EventTypeWarning)) {
 			continue
 		}
 		rec.Eventf(obj, nil, eventType(cond), cond.Reason, "Set"+cond.Type,

@@ -26,9 +26,10 @@ import (
 )
 
 // TestEventsFollowStatusAndReason checks which condition changes are
-// recorded as Events: a new status, or the same status for another reason
-// (another class of drift names another team), never the first setting or
-// a message that moved alone.
+// recorded as Events: a new status, or the same status that calls for
+// action for another reason (another class of drift names another team),
+// never the first setting, another reason for a state that calls for
+// nothing, or a message that moved alone.
 func TestEventsFollowStatusAndReason(t *testing.T) {
 	balanced := func(status metav1.ConditionStatus, reason, message string) []metav1.Condition {
 		return []metav1.Condition{{Type: v1alpha1.BalancedCondition, Status: status, Reason: reason, Message: message}}
@@ -44,6 +45,8 @@ func TestEventsFollowStatusAndReason(t *testing.T) {
 		{"reason changes, status stays False", balanced(metav1.ConditionFalse, v1alpha1.LeadShortfallReason, "short"),
 			balanced(metav1.ConditionFalse, v1alpha1.CapacityBelowQuotaNeedReason, "add reps"),
 			[]string{"Warning CapacityBelowQuotaNeed Balanced=False: add reps"}},
+		{"reason changes, status stays Unknown", balanced(metav1.ConditionUnknown, v1alpha1.AwaitingMetricsReason, "waiting"),
+			balanced(metav1.ConditionUnknown, v1alpha1.NotAllocatedReason, "no share"), nil},
 		{"message alone changes", balanced(metav1.ConditionFalse, v1alpha1.LeadShortfallReason, "supply 10/wk"),
 			balanced(metav1.ConditionFalse, v1alpha1.LeadShortfallReason, "supply 12/wk"), nil},
 	} {
