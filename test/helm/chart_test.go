@@ -193,19 +193,54 @@ func compare(t *testing.T, chartObjs, kustomizeObjs []*unstructured.Unstructured
 			t.Errorf("kustomize builds %s, which the chart does not render", k)
 			continue
 		}
-		gn, wn := normalize(g), normalize(want[k])
-		if !equal(gn, wn) {
-			gy, _ := yaml.Marshal(gn)
-			wy, _ := yaml.Marshal(wn)
-			t.Errorf("%s differs\n--- chart:\n%s\n--- kustomize:\n%s", k, gy, wy)
+		for _, d := range diff("", normalize(g), normalize(want[k])) {
+			t.Errorf("%s: %s", k, d)
 		}
 	}
 }
 
-func equal(a, b map[string]any) bool {
-	ja, _ := yaml.Marshal(a)
-	jb, _ := yaml.Marshal(b)
-	return bytes.Equal(ja, jb)
+// diff lists where chart and kustomize differ, by field path.
+func diff(path string, chart, kustomize any) []string {
+	switch c := chart.(type) {
+	case map[string]any:
+		k, ok := kustomize.(map[string]any)
+		if !ok {
+			break
+		}
+		var out []string
+		keys := map[string]bool{}
+		for f := range c {
+			keys[f] = true
+		}
+		for f := range k {
+			keys[f] = true
+		}
+		sorted := make([]string, 0, len(keys))
+		for f := range keys {
+			sorted = append(sorted, f)
+		}
+		sort.Strings(sorted)
+		for _, f := range sorted {
+			out = append(out, diff(path+"."+f, c[f], k[f])...)
+		}
+		return out
+	case []any:
+		k, ok := kustomize.([]any)
+		if !ok || len(c) != len(k) {
+			break
+		}
+		var out []string
+		for i := range c {
+			out = append(out, diff(fmt.Sprintf("%s[%d]", path, i), c[i], k[i])...)
+		}
+		return out
+	}
+	cy, _ := yaml.Marshal(chart)
+	ky, _ := yaml.Marshal(kustomize)
+	if bytes.Equal(cy, ky) {
+		return nil
+	}
+	return []string{fmt.Sprintf("%s: the chart has %s, kustomize %s", path, strings.TrimSpace(string(cy)), strings.TrimSpace(string(ky)))}
 }
 
 func TestHelmLint(t *testing.T) {
@@ -384,7 +419,7 @@ func TestValuesReachTheControllersFlags(t *testing.T) {
 			"--metrics-allow-loopback"},
 	}, {
 		name: "an empty denied list refuses nothing",
-		set:  []string{"network.deniedNetworks=[]"},
+		set:  []string{"network.deniedNetworks={}"},
 		want: []string{"--metrics-denied-networks="},
 	}, {
 		name: "plain HTTP metrics on another port",
