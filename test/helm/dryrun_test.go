@@ -113,6 +113,14 @@ func TestServerSideDryRunInstall(t *testing.T) {
 			t.Errorf("the chart rendered no %s", want)
 		}
 	}
+	// The API server does judge what it is sent: a value it refuses fails.
+	for _, o := range render(t, "resources.limits.memory=lots") {
+		if o.GetKind() == "Deployment" {
+			if err := c.Create(ctx, o, client.DryRunAll); err == nil {
+				t.Error("a dry run accepted a Deployment whose memory limit is not a quantity")
+			}
+		}
+	}
 	// A dry run persists nothing.
 	var deployments unstructured.UnstructuredList
 	deployments.SetAPIVersion("apps/v1")
