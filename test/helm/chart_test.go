@@ -18,7 +18,9 @@ limitations under the License.
 // built pinned by hack/helm.sh: helm lint passes, helm template with the
 // default values renders the same objects as `kustomize build
 // config/default`, values reach the controller's flags, and every rendered
-// object passes a server-side dry run on a real kube-apiserver (envtest).
+// object passes a server-side dry run on a real kube-apiserver (envtest),
+// the ServiceMonitor and PrometheusRule against the Prometheus Operator's
+// CRDs.
 package helm
 
 import (

@@ -71,15 +71,25 @@ func TestServerSideDryRunInstall(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Every value the chart turns on or off, in one render; the Prometheus
-	// Operator's objects need its CRDs, which this API server does not
-	// have, so TestPrometheusObjectsRenderWhatConfigPrometheusHolds checks
-	// them against config/prometheus instead.
+	// The Prometheus Operator's CRDs, from its pinned module, so the
+	// ServiceMonitor and PrometheusRule are judged by the real schemas.
+	for _, file := range []string{"monitoring.coreos.com_servicemonitors.yaml", "monitoring.coreos.com_prometheusrules.yaml"} {
+		for _, crd := range decode(t, readFile(t, filepath.Join(prometheusOperatorCRDs(t), file))) {
+			if err := c.Create(ctx, crd); err != nil {
+				t.Fatalf("installing %s: %v", key(crd), err)
+			}
+			waitEstablished(ctx, t, c, crd.GetName())
+		}
+	}
+
+	// Every value the chart turns on or off, in one render.
 	objs := render(t, "namespaceSelector=truce.dev/shard=a", "leaderElection.id=truce-shard-a",
 		"defaultSource.prometheusAddress=http://prometheus.monitoring:9090", "defaultSource.namespaceSelector=",
 		"network.deniedNetworks={169.254.0.0/16}", "network.allowedNetworks={10.0.0.0/8}",
 		"nodeSelector.pool=system", "tolerations[0].key=dedicated", "tolerations[0].operator=Exists",
-		"replicas=2", "image.pullPolicy=IfNotPresent")
+		"replicas=2", "image.pullPolicy=IfNotPresent",
+		"prometheus.serviceMonitor.enabled=true", "prometheus.prometheusRule.enabled=true",
+		"prometheus.labels.release=kube-prometheus-stack")
 	var crds, rest []*unstructured.Unstructured
 	for _, o := range objs {
 		if o.GetKind() == "CustomResourceDefinition" {
@@ -108,7 +118,8 @@ func TestServerSideDryRunInstall(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"Deployment", "ServiceAccount", "Service", "NetworkPolicy", "ClusterRole",
-		"ClusterRoleBinding", "Role", "RoleBinding", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"} {
+		"ClusterRoleBinding", "Role", "RoleBinding", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
+		"ServiceMonitor", "PrometheusRule"} {
 		if kinds[want] == 0 {
 			t.Errorf("the chart rendered no %s", want)
 		}
@@ -169,4 +180,24 @@ func waitEstablished(ctx context.Context, t *testing.T, c client.Client, name st
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// prometheusOperatorCRDs is the directory of the Prometheus Operator's CRDs:
+// TRUCE_PROMETHEUS_OPERATOR_CRDS (make test sets it), else what
+// hack/prometheus-operator-crds.sh downloads.
+func prometheusOperatorCRDs(t *testing.T) string {
+	t.Helper()
+	if d := os.Getenv("TRUCE_PROMETHEUS_OPERATOR_CRDS"); d != "" {
+		return d
+	}
+	return strings.TrimSpace(string(run(t, filepath.Join(repo, "hack", "prometheus-operator-crds.sh"))))
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
