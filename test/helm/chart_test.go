@@ -482,3 +482,24 @@ func TestSchedulingAndImageValuesReachThePod(t *testing.T) {
 		t.Errorf("setting the memory limit lost the CPU request: %q", v)
 	}
 }
+
+func TestMetricsOffLeavesNothingToScrapeAndLetsNothingIn(t *testing.T) {
+	objs := render(t, "metrics.port=0", "prometheus.serviceMonitor.enabled=true")
+	var policies int
+	for _, o := range objs {
+		switch o.GetKind() {
+		case "Service", "ServiceMonitor":
+			t.Errorf("rendered %s with /metrics off", key(o))
+		case "NetworkPolicy":
+			policies++
+			ingress, found, _ := unstructured.NestedSlice(o.Object, "spec", "ingress")
+			types, _, _ := unstructured.NestedStringSlice(o.Object, "spec", "policyTypes")
+			if len(ingress) != 0 || !slices.Contains(types, "Ingress") {
+				t.Errorf("%s: ingress %v (set: %v), policy types %v; want Ingress with no rule", key(o), ingress, found, types)
+			}
+		}
+	}
+	if policies != 1 {
+		t.Errorf("rendered %d NetworkPolicies, want 1", policies)
+	}
+}

@@ -6,17 +6,18 @@
 {{/*
 The prefix of every object's name: fullnameOverride, else the release name
 when it contains the chart's name (release "truce" gives truce-controller-manager,
-as config/default's namePrefix does), else <release>-<name>.
+as config/default's namePrefix does), else <release>-<name>. At most 36
+characters, so <prefix>-controller-manager-metrics is a valid Service name.
 */}}
 {{- define "truce.fullname" -}}
 {{- if .Values.fullnameOverride -}}
-{{- .Values.fullnameOverride | trunc 40 | trimSuffix "-" -}}
+{{- .Values.fullnameOverride | trunc 36 | trimSuffix "-" -}}
 {{- else -}}
 {{- $name := include "truce.name" . -}}
 {{- if contains $name .Release.Name -}}
-{{- .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- .Release.Name | trunc 36 | trimSuffix "-" -}}
 {{- else -}}
-{{- printf "%s-%s" .Release.Name $name | trunc 40 | trimSuffix "-" -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 36 | trimSuffix "-" -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
