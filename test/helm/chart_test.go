@@ -503,3 +503,20 @@ func TestMetricsOffLeavesNothingToScrapeAndLetsNothingIn(t *testing.T) {
 		t.Errorf("rendered %d NetworkPolicies, want 1", policies)
 	}
 }
+
+// TestSchemaRefusesWhatTheChartCannotUse: values.schema.json makes a
+// misspelled or mistyped value an error rather than a silent default.
+func TestSchemaRefusesWhatTheChartCannotUse(t *testing.T) {
+	for _, set := range []string{"replica=2", "network.deniedNetworks=10.0.0.0/8", "metrics.port=http",
+		"image.pullPolicy=Sometimes", "prometheus.serviceMonitor.enable=true"} {
+		t.Run(set, func(t *testing.T) {
+			out, err := exec.Command(helmBin(t), "template", release, chart, "--set", set).CombinedOutput()
+			if err == nil {
+				t.Fatalf("helm template accepted --set %s", set)
+			}
+			if !strings.Contains(string(out), "schema") {
+				t.Errorf("helm template failed, but not on the schema:\n%s", out)
+			}
+		})
+	}
+}
