@@ -20,7 +20,7 @@ limitations under the License.
 // config/default`, values reach the controller's flags, and every rendered
 // object passes a server-side dry run on a real kube-apiserver (envtest),
 // the ServiceMonitor and PrometheusRule against the Prometheus Operator's
-// CRDs.
+// CRDs; and helm install, upgrade and uninstall work against it.
 package helm
 
 import (

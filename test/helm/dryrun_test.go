@@ -43,26 +43,8 @@ import (
 // as Helm installs them before the rest, and the samples then pass a dry run
 // against them: the chart's CRDs serve truce's own objects.
 func TestServerSideDryRunInstall(t *testing.T) {
-	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
-		out, err := exec.Command(filepath.Join(repo, "hack", "envtest-assets.sh")).Output()
-		if err != nil {
-			t.Fatalf("building the test control plane: %v", err)
-		}
-		t.Setenv("KUBEBUILDER_ASSETS", strings.TrimSpace(string(out)))
-	}
-	scheme := runtime.NewScheme()
-	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
-	utilruntime.Must(apiextensionsv1.AddToScheme(scheme))
-	env := &envtest.Environment{Scheme: scheme}
-	cfg, err := env.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = env.Stop() })
-	c, err := client.New(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		t.Fatal(err)
-	}
+	env, c := startAPIServer(t)
+	cfg := env.Config
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
@@ -200,4 +182,31 @@ func readFile(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// startAPIServer starts a kube-apiserver and etcd (envtest) for one test, and
+// returns it with a client in system:masters.
+func startAPIServer(t *testing.T) (*envtest.Environment, client.Client) {
+	t.Helper()
+	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
+		out, err := exec.Command(filepath.Join(repo, "hack", "envtest-assets.sh")).Output()
+		if err != nil {
+			t.Fatalf("building the test control plane: %v", err)
+		}
+		t.Setenv("KUBEBUILDER_ASSETS", strings.TrimSpace(string(out)))
+	}
+	scheme := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
+	utilruntime.Must(apiextensionsv1.AddToScheme(scheme))
+	env := &envtest.Environment{Scheme: scheme}
+	cfg, err := env.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.Stop() })
+	c, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env, c
 }
