@@ -249,7 +249,7 @@ func TestHelmLint(t *testing.T) {
 	for name, set := range map[string][]string{
 		"defaults": nil,
 		"every optional piece": {"prometheus.serviceMonitor.enabled=true", "prometheus.prometheusRule.enabled=true",
-			"prometheus.labels.release=kube-prometheus-stack"},
+			"prometheus.labels.release=kube-prometheus-stack", "grafana.dashboard.enabled=true"},
 		"a second shard": {"crds.install=false", "tenantGuard.enabled=false", "namespaceSelector=truce.dev/shard=b"},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -285,36 +285,48 @@ func TestDefaultsRenderWhatKustomizeBuilds(t *testing.T) {
 	compare(t, render(t), kustomized)
 }
 
-// TestPrometheusObjectsRenderWhatConfigPrometheusHolds compares the optional
-// ServiceMonitor and PrometheusRule with config/prometheus applied into
-// truce-system, as its kustomization says.
-func TestPrometheusObjectsRenderWhatConfigPrometheusHolds(t *testing.T) {
-	var chartObjs []*unstructured.Unstructured
-	for _, o := range render(t, "prometheus.serviceMonitor.enabled=true", "prometheus.prometheusRule.enabled=true") {
-		if o.GetAPIVersion() == "monitoring.coreos.com/v1" {
-			chartObjs = append(chartObjs, o)
-		}
+// TestOptionalPiecesRenderWhatConfigHolds compares each optional piece,
+// turned on, with the kustomization it comes from, applied into
+// truce-system as each kustomization's comment says.
+func TestOptionalPiecesRenderWhatConfigHolds(t *testing.T) {
+	for _, tc := range []struct {
+		dir   string
+		set   []string
+		kinds []string
+	}{
+		{"prometheus", []string{"prometheus.serviceMonitor.enabled=true", "prometheus.prometheusRule.enabled=true"}, []string{"ServiceMonitor", "PrometheusRule"}},
+		{"grafana", []string{"grafana.dashboard.enabled=true"}, []string{"ConfigMap"}},
+	} {
+		t.Run(tc.dir, func(t *testing.T) {
+			var chartObjs []*unstructured.Unstructured
+			for _, o := range render(t, tc.set...) {
+				if slices.Contains(tc.kinds, o.GetKind()) {
+					chartObjs = append(chartObjs, o)
+				}
+			}
+			kustomized := decode(t, run(t, kustomizeBin(t), "build", filepath.Join(repo, "config", tc.dir)))
+			for _, o := range kustomized {
+				o.SetNamespace(namespace)
+			}
+			// These kustomizations are applied beside config/default, not
+			// through it, so they carry no part-of label; the chart's every
+			// object does.
+			for _, o := range chartObjs {
+				l := o.GetLabels()
+				if l["app.kubernetes.io/part-of"] != "truce" {
+					t.Errorf("%s lacks app.kubernetes.io/part-of=truce", key(o))
+				}
+				delete(l, "app.kubernetes.io/part-of")
+				o.SetLabels(l)
+			}
+			compare(t, chartObjs, kustomized)
+		})
 	}
-	kustomized := decode(t, run(t, kustomizeBin(t), "build", filepath.Join(repo, "config", "prometheus")))
-	for _, o := range kustomized {
-		o.SetNamespace(namespace)
-	}
-	// config/prometheus is applied beside config/default, not through it,
-	// so it carries no part-of label; the chart's every object does.
-	for _, o := range chartObjs {
-		l := o.GetLabels()
-		if l["app.kubernetes.io/part-of"] != "truce" {
-			t.Errorf("%s lacks app.kubernetes.io/part-of=truce", key(o))
-		}
-		delete(l, "app.kubernetes.io/part-of")
-		o.SetLabels(l)
-	}
-	compare(t, chartObjs, kustomized)
 }
 
 func TestOptionalPiecesAreOffByDefault(t *testing.T) {
 	for _, o := range render(t) {
-		if o.GetAPIVersion() == "monitoring.coreos.com/v1" {
+		if o.GetAPIVersion() == "monitoring.coreos.com/v1" || o.GetKind() == "ConfigMap" {
 			t.Errorf("rendered %s with the default values", key(o))
 		}
 	}

@@ -71,7 +71,7 @@ func TestServerSideDryRunInstall(t *testing.T) {
 		"nodeSelector.pool=system", "tolerations[0].key=dedicated", "tolerations[0].operator=Exists",
 		"replicas=2", "image.pullPolicy=IfNotPresent",
 		"prometheus.serviceMonitor.enabled=true", "prometheus.prometheusRule.enabled=true",
-		"prometheus.labels.release=kube-prometheus-stack")
+		"prometheus.labels.release=kube-prometheus-stack", "grafana.dashboard.enabled=true")
 	var crds, rest []*unstructured.Unstructured
 	for _, o := range objs {
 		if o.GetKind() == "CustomResourceDefinition" {
@@ -101,7 +101,7 @@ func TestServerSideDryRunInstall(t *testing.T) {
 	}
 	for _, want := range []string{"Deployment", "ServiceAccount", "Service", "NetworkPolicy", "ClusterRole",
 		"ClusterRoleBinding", "Role", "RoleBinding", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
-		"ServiceMonitor", "PrometheusRule"} {
+		"ServiceMonitor", "PrometheusRule", "ConfigMap"} {
 		if kinds[want] == 0 {
 			t.Errorf("the chart rendered no %s", want)
 		}
