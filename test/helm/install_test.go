@@ -35,7 +35,8 @@ import (
 // TestHelmInstallUpgradeUninstall runs the real helm against a real
 // kube-apiserver: install creates the objects, upgrade changes them, and
 // uninstall removes them but keeps the CRDs (crds.keep), so uninstalling
-// truce does not delete every Campaign and SalesTarget. No controller runs
+// truce does not delete every Campaign and SalesTarget; a second shard
+// installs beside the first. No controller runs
 // (envtest has no nodes); what is tested is the release's objects.
 func TestHelmInstallUpgradeUninstall(t *testing.T) {
 	env, c := startAPIServer(t)
@@ -88,6 +89,17 @@ func TestHelmInstallUpgradeUninstall(t *testing.T) {
 	if args := d.Spec.Template.Spec.Containers[0].Args; !slices.Contains(args, "--namespace-selector=truce.dev/shard=a") {
 		t.Errorf("args %q after upgrade lack the namespace selector", args)
 	}
+
+	// A second shard, in its own namespace, beside the first: its
+	// cluster-wide objects are named after its release, and it leaves the
+	// CRDs and the tenant guard to the first.
+	helm("install", "truce-b", chart, "--namespace", "truce-b", "--create-namespace",
+		"--set", "namespaceSelector=truce.dev/shard=b", "--set", "crds.install=false", "--set", "tenantGuard.enabled=false")
+	var shardB appsv1.Deployment
+	if err := c.Get(ctx, client.ObjectKey{Namespace: "truce-b", Name: "truce-b-controller-manager"}, &shardB); err != nil {
+		t.Errorf("after installing a second shard: %v", err)
+	}
+	helm("uninstall", "truce-b", "--namespace", "truce-b", "--wait")
 
 	helm("uninstall", release, "--namespace", namespace, "--wait")
 	if err := c.Get(ctx, deploymentKey, &d); !apierrors.IsNotFound(err) {
