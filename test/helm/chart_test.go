@@ -532,3 +532,21 @@ func TestSchemaRefusesWhatTheChartCannotUse(t *testing.T) {
 		})
 	}
 }
+
+func TestMetricsReadersAreBoundToTheReaderRole(t *testing.T) {
+	var bindings []*unstructured.Unstructured
+	for _, o := range render(t, "metrics.readers[0].name=prometheus-k8s", "metrics.readers[0].namespace=monitoring") {
+		if o.GetKind() == "ClusterRoleBinding" && o.GetName() == "truce-metrics-reader" {
+			bindings = append(bindings, o)
+		}
+	}
+	if len(bindings) != 1 {
+		t.Fatalf("rendered %d truce-metrics-reader ClusterRoleBindings, want 1", len(bindings))
+	}
+	role, _, _ := unstructured.NestedString(bindings[0].Object, "roleRef", "name")
+	subjects, _, _ := unstructured.NestedSlice(bindings[0].Object, "subjects")
+	if role != "truce-metrics-reader" || len(subjects) != 1 ||
+		subjects[0].(map[string]any)["name"] != "prometheus-k8s" || subjects[0].(map[string]any)["namespace"] != "monitoring" {
+		t.Errorf("binding to %s for %v, want truce-metrics-reader for monitoring/prometheus-k8s", role, subjects)
+	}
+}

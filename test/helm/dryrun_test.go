@@ -71,7 +71,8 @@ func TestServerSideDryRunInstall(t *testing.T) {
 		"nodeSelector.pool=system", "tolerations[0].key=dedicated", "tolerations[0].operator=Exists",
 		"replicas=2", "image.pullPolicy=IfNotPresent",
 		"prometheus.serviceMonitor.enabled=true", "prometheus.prometheusRule.enabled=true",
-		"prometheus.labels.release=kube-prometheus-stack", "grafana.dashboard.enabled=true")
+		"prometheus.labels.release=kube-prometheus-stack", "grafana.dashboard.enabled=true",
+		"metrics.readers[0].name=prometheus-k8s", "metrics.readers[0].namespace=monitoring")
 	var crds, rest []*unstructured.Unstructured
 	for _, o := range objs {
 		if o.GetKind() == "CustomResourceDefinition" {
