@@ -45,7 +45,7 @@ manifests: controller-gen ## Generate the CRDs and RBAC from the API types and m
 	hack/helm-chart-files.sh
 
 .PHONY: helm-chart
-helm-chart: ## Copy into charts/truce/files the parts of config/ the chart renders verbatim (CRDs, manager role, tenant guard, alerts).
+helm-chart: ## Copy into charts/truce/files the parts of config/ the chart renders verbatim (CRDs, manager role, tenant guard, alerts, dashboard).
 	hack/helm-chart-files.sh
 
 .PHONY: generate
@@ -90,7 +90,7 @@ helm: ## Build Helm for the chart's tests if it is not cached.
 	hack/helm.sh >/dev/null
 
 .PHONY: test-chart
-test-chart: manifests envtest helm kustomize ## Test the Helm chart: helm lint, helm template against kustomize build config/default, values to flags, a server-side dry-run install.
+test-chart: manifests envtest helm kustomize ## Test the Helm chart: helm lint, helm template against kustomize build config/default, values to flags, a server-side dry run and helm install/upgrade/uninstall on envtest.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" TRUCE_HELM="$(HELM_BIN)" KUSTOMIZE="$(KUSTOMIZE)" go test ./test/helm/ -count=1
 
 .PHONY: test-rules
