@@ -17,6 +17,8 @@ ENVTEST_ASSETS = $(shell hack/envtest-assets.sh --print)
 PROMETHEUS_BIN = $(shell hack/prometheus.sh --print)
 # promtool for the rule tests, pinned to the same Prometheus, built by hack/promtool.sh.
 PROMTOOL_BIN = $(shell hack/promtool.sh --print)
+# Helm for the chart's tests (charts/truce), built from source by hack/helm.sh.
+HELM_BIN = $(shell hack/helm.sh --print)
 # The local cluster's binaries (kube-controller-manager, kube-scheduler, kwok,
 # plus the control plane above), built from source by hack/cluster-assets.sh.
 CLUSTER_ASSETS = $(shell hack/cluster-assets.sh --print)
@@ -40,6 +42,11 @@ help: ## Show this help.
 .PHONY: manifests
 manifests: controller-gen ## Generate the CRDs and RBAC from the API types and markers.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd:generateEmbeddedObjectMeta=true paths="./..." output:crd:artifacts:config=config/crd/bases
+	hack/helm-chart-files.sh
+
+.PHONY: helm-chart
+helm-chart: ## Copy into charts/truce/files the parts of config/ the chart renders verbatim (CRDs, manager role, tenant guard, alerts, dashboard).
+	hack/helm-chart-files.sh
 
 .PHONY: generate
 generate: controller-gen ## Generate the DeepCopy methods of the API types.
@@ -47,9 +54,9 @@ generate: controller-gen ## Generate the DeepCopy methods of the API types.
 
 .PHONY: verify-generated
 verify-generated: generate manifests ## Fail when generated files differ from what is committed.
-	@if [ -n "$$(git status --porcelain -- api config)" ]; then \
+	@if [ -n "$$(git status --porcelain -- api config charts)" ]; then \
 		echo "Generated files are stale; run 'make generate manifests' and commit the result:"; \
-		git status --porcelain -- api config; git diff --stat -- api config; exit 1; \
+		git status --porcelain -- api config charts; git diff --stat -- api config charts; exit 1; \
 	fi
 
 .PHONY: verify
@@ -78,13 +85,21 @@ prometheus: ## Build Prometheus for the metrics tests if it is not cached.
 promtool: ## Build promtool for the rule tests if it is not cached.
 	hack/promtool.sh >/dev/null
 
+.PHONY: helm
+helm: ## Build Helm for the chart's tests if it is not cached.
+	hack/helm.sh >/dev/null
+
+.PHONY: test-chart
+test-chart: manifests envtest helm kustomize ## Test the Helm chart: helm lint, helm template against kustomize build config/default, values to flags, a server-side dry run and helm install/upgrade/uninstall on envtest.
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" TRUCE_HELM="$(HELM_BIN)" KUSTOMIZE="$(KUSTOMIZE)" go test ./test/helm/ -count=1
+
 .PHONY: test-rules
 test-rules: promtool ## Check the dashboard and alerts: every query parses and names only exported metrics; promtool tests every alert.
 	cd test/observability && TRUCE_PROMTOOL="$(PROMTOOL_BIN)" go test ./... -count=1
 
 .PHONY: test
-test: manifests generate fmt vet envtest prometheus kustomize test-rules ## Run every test against a real kube-apiserver, etcd and Prometheus.
-	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" TRUCE_PROMETHEUS="$(PROMETHEUS_BIN)" KUSTOMIZE="$(KUSTOMIZE)" go test ./... -race -timeout 30m -coverprofile cover.out
+test: manifests generate fmt vet envtest prometheus kustomize helm test-rules ## Run every test against a real kube-apiserver, etcd and Prometheus; helm lint and template the chart.
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" TRUCE_PROMETHEUS="$(PROMETHEUS_BIN)" KUSTOMIZE="$(KUSTOMIZE)" TRUCE_HELM="$(HELM_BIN)" go test ./... -race -timeout 30m -coverprofile cover.out
 
 .PHONY: cluster-assets
 cluster-assets: ## Build the local cluster (kube-controller-manager, kube-scheduler, kwok) if it is not cached.
