@@ -162,15 +162,7 @@ func instrument(script string) (string, int) {
 // with the pinned kustomize and checks that argocd-cm carries each script,
 // byte for byte, under the key Argo CD reads, next to the data it had.
 func TestComponentPutsTheScriptsIntoArgoCDConfigMap(t *testing.T) {
-	kustomize := os.Getenv("KUSTOMIZE")
-	if kustomize == "" {
-		found, _ := filepath.Glob("../../bin/kustomize-*")
-		if len(found) == 0 {
-			t.Fatal("no kustomize: run `make kustomize`, or set KUSTOMIZE (make test does)")
-		}
-		kustomize = found[len(found)-1]
-	}
-	out, err := exec.Command(kustomize, "build", "testdata/argocd-install").Output()
+	out, err := exec.Command(kustomizeBinary(t), "build", "testdata/argocd-install").Output()
 	if err != nil {
 		t.Fatalf("kustomize build: %v", err)
 	}
