@@ -114,7 +114,7 @@ func metricNames(t *testing.T, expr string) []string {
 
 // grafanaVariables replaces the dashboard's variables with values the parser
 // accepts: each stands for a label value or a regular expression.
-var grafanaVariables = regexp.MustCompile(`\$\{?(namespace|target|datasource|__rate_interval|__interval)\}?`)
+var grafanaVariables = regexp.MustCompile(`\$\{?(namespace|target|job|instance|datasource|__rate_interval|__interval)\}?`)
 
 func substitute(expr string) string {
 	return grafanaVariables.ReplaceAllStringFunc(expr, func(v string) string {
