@@ -262,6 +262,14 @@ var _ = Describe("Scaling outreach", func() {
 		crm.set(ns, camp.Name, 84, 34)
 		// The plan asks for 6; the first period's scale-up limit allows 4.
 		Eventually(func(g Gomega) { g.Expect(*job(g, camp).Spec.Parallelism).To(Equal(int32(4))) }).Should(Succeed())
+		// The reads before crm.set found no leads and counted a failure:
+		// the count starts again from the read that found them, which the
+		// status written after the scale says.
+		Eventually(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(camp), camp)).To(Succeed())
+			g.Expect(camp.Status.Metrics).To(ContainElement(And(
+				HaveField("Name", "leads"), HaveField("ConsecutiveFailures", int32(0)))))
+		}).Should(Succeed())
 		crm.fail(true)
 		DeferCleanup(crm.fail, false)
 		failures := func(n int32) {
