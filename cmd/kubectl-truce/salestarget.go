@@ -287,7 +287,8 @@ func (t TargetReport) table(out io.Writer) error {
 	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	p := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
 	c, h := t.Capacity, t.Horizon
-	p("SalesTarget %s/%s, %s, evaluated %s", t.Namespace, t.Name, t.Period, t.EvaluatedAt.Format(time.RFC3339))
+	p("SalesTarget %s/%s, %s", t.Namespace, t.Name, t.Period)
+	p("evaluated %s on the values status holds", t.EvaluatedAt.Format(time.RFC3339))
 	p("")
 	p("1 CAPACITY\t%s leads/wk\t%s effective reps (%d full, %d ramping) × %s leads/rep/wk",
 		num(c.LeadsPerWeek), num(c.EffectiveReps), c.Reps, c.RampingReps, num(c.LeadsPerRepPerWeek))
@@ -297,8 +298,8 @@ func (t TargetReport) table(out io.Writer) error {
 		why = fmt.Sprintf("a %d-day sales cycle: leads made now close after this period", h.SalesCycleDays)
 	}
 	p("2 PLANS FOR\t%s\t%s", h.Period, why)
-	p("\tquota %s %s\tbooked %s, in flight %s (%s, from %s pipeline leads)",
-		num(h.Quota), h.Unit, num(h.Booked), num(h.InFlight), orDash(h.InFlightBasis), num(h.PipelineLeads))
+	p("\tquota %s %s\tbooked %s, in flight %s", num(h.Quota), h.Unit, num(h.Booked), num(h.InFlight))
+	p("\t\tin flight from %s pipeline leads (%s)", num(h.PipelineLeads), orDash(h.InFlightBasis))
 	also := ""
 	if h.AlsoPlans != "" {
 		also = ", spread over " + h.AlsoPlans + " too"
@@ -348,8 +349,10 @@ func (t TargetReport) table(out io.Writer) error {
 	return nil
 }
 
+// num is v as the table shows it: whole from 100 on, with up to two
+// decimals below.
 func num(v float64) string {
-	if v == math.Trunc(v) {
+	if v == math.Trunc(v) || math.Abs(v) >= 100 {
 		return fmt.Sprintf("%.0f", v)
 	}
 	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.2f", v), "0"), ".")
