@@ -296,7 +296,9 @@ func team(t *testing.T) (string, *v1alpha1.SalesTarget) {
 	}
 	t.Cleanup(func() { _ = k8sClient.Delete(ctx, ns) })
 	key := func(name string) string { return ns.Name + "/" + name }
-	q := func(name, field string) v1alpha1.Query { return v1alpha1.Query(`{['` + key(name) + `'].` + field + `}`) }
+	q := func(name, field string) v1alpha1.Query {
+		return v1alpha1.Query(`{['` + key(name) + `'].` + field + `}`)
+	}
 	crmDocs.set(key("emea-smb"), map[string]any{"won": 240000, "deals": 8, "accepted": 400, "cohort": 150, "pipeline": 90})
 	st := &v1alpha1.SalesTarget{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "emea-smb"},
