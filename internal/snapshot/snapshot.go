@@ -25,6 +25,8 @@ import (
 	"slices"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
 	"github.com/truce-dev/truce/api/v1alpha1"
@@ -180,4 +182,57 @@ func Held(st *v1alpha1.SalesTarget, campaigns []v1alpha1.Campaign, now time.Time
 	}
 	p := balance.CurrentPeriod(st.Spec.Period.Cadence, loc, now)
 	return Target(st, p, loc, now, nil, campaigns), nil
+}
+
+// Allocation is the campaign's share of its target's demand, from the
+// target's status; nil until the target has allocated.
+func Allocation(camp *v1alpha1.Campaign, target *v1alpha1.SalesTarget) *v1alpha1.CampaignAllocation {
+	if target == nil {
+		return nil
+	}
+	for i, c := range target.Status.Campaigns {
+		if c.Name == camp.Name && c.AllocatedLeadsPerWeek != nil {
+			return &target.Status.Campaigns[i]
+		}
+	}
+	return nil
+}
+
+// Workers is a campaign's parallelism history in status as the model's
+// worker records.
+func Workers(rs []v1alpha1.ParallelismRecord) []balance.WorkerRecord {
+	out := make([]balance.WorkerRecord, len(rs))
+	for i, r := range rs {
+		out[i] = balance.WorkerRecord{Since: r.Since.Time, Workers: r.Parallelism}
+	}
+	return out
+}
+
+// Judgement is what the campaign's own verdict on its share is judged on:
+// its status (observed leads, quality, allocation) and its target's
+// tolerance, plan and Balanced condition. target is nil when missing.
+func Judgement(camp *v1alpha1.Campaign, target *v1alpha1.SalesTarget) balance.CampaignJudgement {
+	s := &camp.Status
+	j := balance.CampaignJudgement{
+		Suspended:      camp.Spec.Suspend,
+		MaxParallelism: camp.Spec.Outreach.MaxParallelism,
+		Tolerance:      balance.Tolerance(nil),
+		WindowWeeks:    float64(Window(camp)) / float64(balance.Week),
+	}
+	if s.LeadsPerWeek != nil {
+		j.Leads = ptr.To(s.LeadsPerWeek.AsApproximateFloat64())
+	}
+	if s.QualifiedPercent != nil {
+		j.QualifiedPercent = ptr.To(s.QualifiedPercent.AsApproximateFloat64())
+	}
+	if target != nil {
+		j.Target, j.Tolerance, j.PlanQualifiedPercent = target.Name, balance.Tolerance(target.Spec.Drift), target.Spec.Plan.QualifiedPercent
+		c := meta.FindStatusCondition(target.Status.Conditions, v1alpha1.BalancedCondition)
+		j.TargetShort = c != nil && c.Status == metav1.ConditionFalse &&
+			(c.Reason == v1alpha1.LeadShortfallReason || slices.Contains(target.Status.DriftClasses, v1alpha1.LeadShortfallReason))
+		if a := Allocation(camp, target); a != nil && s.AllocatedLeadsPerWeek != nil {
+			j.Allocated, j.AtMax = ptr.To(s.AllocatedLeadsPerWeek.AsApproximateFloat64()), a.AtMax
+		}
+	}
+	return j
 }
