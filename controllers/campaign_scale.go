@@ -26,9 +26,9 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/truce-dev/truce/api/v1alpha1"
-	"github.com/truce-dev/truce/internal/snapshot"
 	"github.com/truce-dev/truce/internal/balance"
 	"github.com/truce-dev/truce/internal/metrics"
+	"github.com/truce-dev/truce/internal/snapshot"
 )
 
 // scaleMemory keeps each campaign's recent recommendations and scale
