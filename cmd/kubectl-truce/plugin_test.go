@@ -37,6 +37,7 @@ import (
 	"github.com/go-logr/logr"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -565,5 +566,63 @@ func TestWhatIfRefusesWhatTheAPIWould(t *testing.T) {
 				t.Errorf("--set %s wrote: %s", tc.set, r)
 			}
 		}
+	}
+}
+
+func TestExplainCampaignShowsStatusNumbers(t *testing.T) {
+	ctx := context.Background()
+	ns, st := team(t)
+	var camp v1alpha1.Campaign
+	eventually(t, "the campaign was reconciled on its target's latest allocation", func() (bool, string) {
+		if err := k8sClient.Get(ctx, client.ObjectKeyFromObject(st), st); err != nil {
+			return false, err.Error()
+		}
+		if err := k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: "webinars"}, &camp); err != nil {
+			return false, err.Error()
+		}
+		for _, a := range st.Status.Campaigns {
+			if a.Name == camp.Name && camp.Status.AllocatedLeadsPerWeek != nil && a.AllocatedLeadsPerWeek.Cmp(*camp.Status.AllocatedLeadsPerWeek) == 0 &&
+				camp.Status.ObservedGeneration == camp.Generation {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("target %+v, campaign %+v", st.Status.Campaigns, camp.Status)
+	})
+	var rep CampaignReport
+	truceJSON(t, &rep, "-n", ns, "explain", "campaign", camp.Name)
+	s := camp.Status
+	if got, want := math.Round(rep.Yield.PerWorker*100)/100, s.YieldPerWorker.AsApproximateFloat64(); got != want || rep.Yield.Basis != string(s.YieldBasis) {
+		t.Errorf("yield: the plugin says %v (%s), status %v (%s)", got, rep.Yield.Basis, want, s.YieldBasis)
+	}
+	wholeNumber(t, "share", ptr.Deref(rep.ShareLeadsPerWeek, -1), s.AllocatedLeadsPerWeek)
+	if ptr.Deref(rep.Parallelism.Desired, -1) != ptr.Deref(s.DesiredParallelism, -2) || ptr.Deref(rep.Parallelism.Current, -1) != ptr.Deref(s.CurrentParallelism, -2) {
+		t.Errorf("parallelism: the plugin says %+v, status desired %v current %v", rep.Parallelism, s.DesiredParallelism, s.CurrentParallelism)
+	}
+	if rep.Yield.AverageWorkers <= 0 || len(rep.Yield.History) == 0 || rep.Yield.WindowSeconds != 7*24*3600 {
+		t.Errorf("the yield's worker-time: %+v", rep.Yield)
+	}
+	balanced := meta.FindStatusCondition(s.Conditions, v1alpha1.BalancedCondition)
+	if balanced == nil || rep.Verdict.Reason != balanced.Reason || rep.Verdict.Message != balanced.Message {
+		t.Errorf("verdict: the plugin says %+v, status %+v", rep.Verdict, balanced)
+	}
+	out, errOut, err := truce(t, "-n", ns, "explain", "camp/"+camp.Name)
+	if err != nil {
+		t.Fatalf("explain camp/%s: %v\n%s", camp.Name, err, errOut)
+	}
+	for _, want := range []string{"YIELD", "SHARE", "WORKERS", "VERDICT  " + rep.Verdict.Reason} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the table has no %q:\n%s", want, out)
+		}
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if n := len([]rune(line)); n > 100 {
+			t.Errorf("a line of %d columns: %q", n, line)
+		}
+	}
+	t.Logf("table:\n%s", out)
+
+	_, errOut, err = truce(t, "-n", ns, "explain", "campaign", "nobody")
+	if err == nil || !strings.Contains(errOut, fmt.Sprintf(`Campaign "nobody" not found in namespace %q`, ns)) {
+		t.Errorf("want an error naming the missing Campaign, got %v: %s", err, errOut)
 	}
 }

@@ -397,7 +397,3 @@ func wrap(s string, first, indent int) string {
 	}
 	return b.String()
 }
-
-func (o *options) explainCampaign(ctx context.Context, name string) error {
-	return fmt.Errorf("explain campaign %s: not built yet", name)
-}
