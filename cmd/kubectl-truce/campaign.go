@@ -241,10 +241,11 @@ func (r CampaignReport) table(out io.Writer) error {
 	}
 	p("2 SHARE\t%s\tweight %d", share, r.Weight)
 	p("3 WORKERS\t%s needed\tshare ÷ yield, within min %d and max %d", num(par.Needed), par.Min, par.Max)
-	p("\tdesired %s, current %s\treplayed: %d (%s)", optInt(par.Desired), optInt(par.Current), par.Decision, par.DecisionReason)
+	p("\tdesired %s, current %s\treplayed on status: %d", optInt(par.Desired), optInt(par.Current), par.Decision)
 	if err := w.Flush(); err != nil {
 		return err
 	}
+	fmt.Fprintf(out, "  because %s\n", wrap(par.DecisionReason, 10, 4))
 	for _, h := range par.HeldBy {
 		fmt.Fprintf(out, "  held by %s\n", wrap(h, 10, 4))
 	}
