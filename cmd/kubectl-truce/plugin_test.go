@@ -626,3 +626,91 @@ func TestExplainCampaignShowsStatusNumbers(t *testing.T) {
 		t.Errorf("want an error naming the missing Campaign, got %v: %s", err, errOut)
 	}
 }
+
+func TestWhatIfChangesCampaignsAndAddsOne(t *testing.T) {
+	ns, st := team(t)
+	file := filepath.Join(t.TempDir(), "changed.yaml")
+	changed := `apiVersion: revops.truce.dev/v1alpha1
+kind: Campaign
+metadata:
+  name: events
+spec:
+  salesTargetRef:
+    name: emea-smb
+  weight: 1
+  outreach:
+    scaleTargetRef:
+      apiVersion: apps/v1
+      kind: Deployment
+      name: events-workers
+    maxParallelism: 5
+    leadsPerWorkerPerWeek: 10
+  metrics:
+    leads: "{.events.leads}"
+---
+apiVersion: revops.truce.dev/v1alpha1
+kind: Campaign
+metadata:
+  name: linkedin
+spec:
+  salesTargetRef:
+    name: emea-smb
+  weight: 4
+  outreach:
+    scaleTargetRef:
+      apiVersion: apps/v1
+      kind: Deployment
+      name: linkedin-workers
+    maxParallelism: 10
+    leadsPerWorkerPerWeek: 20
+  metrics:
+    leads: "{.x}"
+`
+	if err := os.WriteFile(file, []byte(changed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n := audit.len()
+	var rep WhatIfReport
+	truceJSON(t, &rep, "-n", ns, "what-if", "st/"+st.Name, "-f", file, "--set", "campaign/webinars.outreach.maxParallelism=2")
+	dryRuns := 0
+	for _, r := range audit.since(n) {
+		method, uri, _ := strings.Cut(r, " ")
+		switch {
+		case method == http.MethodGet:
+		case strings.Contains(uri, "dryRun=All"):
+			dryRuns++
+		default:
+			t.Errorf("what-if wrote: %s", r)
+		}
+	}
+	if dryRuns != 3 {
+		t.Errorf("want the two changed campaigns and the new one validated by a dry run each, saw %d", dryRuns)
+	}
+	var list v1alpha1.CampaignList
+	if err := k8sClient.List(context.Background(), &list, client.InNamespace(ns)); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Items) != 2 {
+		t.Errorf("the new campaign was stored: %d campaigns", len(list.Items))
+	}
+	sameAsStatus(t, rep.Before, st)
+	after := map[string]CampaignShare{}
+	for _, c := range rep.After.Campaigns {
+		after[c.Name] = c
+	}
+	if len(after) != 3 || after["events"].ShareLeadsPerWeek <= 0 || after["linkedin"].Weight != 4 ||
+		after["webinars"].MaxParallelism != 2 || !after["webinars"].AtMax || after["webinars"].Workers > 2 {
+		t.Errorf("after: want events added with a share, linkedin at weight 4, webinars capped at 2 workers: %+v", rep.After.Campaigns)
+	}
+
+	for _, tc := range []struct{ args, want string }{
+		{"--set campaign/webinars.wieght=3", `Campaign has no such field: unknown field "spec.wieght"`},
+		{"--set campaign/nobody.weight=3", `no Campaign "nobody" references SalesTarget "emea-smb"`},
+		{"--set campaign/webinars.outreach.maxParallelism=-1", "the API server would refuse this change"},
+	} {
+		_, errOut, err := truce(t, append([]string{"-n", ns, "what-if", "st", st.Name}, strings.Fields(tc.args)...)...)
+		if err == nil || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%s: want an error saying %q, got %v: %s", tc.args, tc.want, err, errOut)
+		}
+	}
+}

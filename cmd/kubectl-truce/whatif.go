@@ -17,17 +17,22 @@ limitations under the License.
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
@@ -47,11 +52,13 @@ type WhatIfReport struct {
 
 func newWhatIf(o *options) *cobra.Command {
 	var sets []string
+	var file string
 	cmd := &cobra.Command{
 		Use:   "what-if salestarget NAME --set FIELD=VALUE...",
 		Short: "Evaluate a changed spec against the numbers truce observed; writes nothing",
 		Example: `  kubectl truce what-if salestarget emea-smb --set capacity.reps=12 --set plan.salesCycleDays=45
-  kubectl truce what-if st/emea-smb --set quota.revenue=1200000 -o json`,
+  kubectl truce what-if st/emea-smb --set quota.revenue=1200000 -o json
+  kubectl truce what-if st/emea-smb --set campaign/webinars.weight=3 -f new-campaign.yaml`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			kind, name, err := kindAndName(args)
@@ -61,14 +68,21 @@ func newWhatIf(o *options) *cobra.Command {
 			if kind != kindSalesTarget {
 				return fmt.Errorf("what-if evaluates a salestarget; %s changes are not supported yet", kind)
 			}
-			if len(sets) == 0 {
-				return fmt.Errorf("nothing to change: give --set FIELD=VALUE (a path in the SalesTarget's spec)")
+			if len(sets) == 0 && file == "" {
+				return fmt.Errorf("nothing to change: give --set FIELD=VALUE (a path in the SalesTarget's spec) or -f FILE")
 			}
-			return o.whatIf(cmd.Context(), name, sets)
+			changes := append([]string(nil), sets...)
+			if file != "" {
+				changes = append([]string{"-f " + file}, changes...)
+			}
+			return o.whatIf(cmd.Context(), name, parseChange(sets, file), changes)
 		},
 	}
 	cmd.Flags().StringArrayVar(&sets, "set", nil,
-		"FIELD=VALUE: a field of the SalesTarget's spec by its JSON path (capacity.reps=12); VALUE is YAML")
+		"FIELD=VALUE: a field of the SalesTarget's spec by its JSON path (capacity.reps=12), or of a "+
+			"campaign's (campaign/NAME.weight=3); VALUE is YAML")
+	cmd.Flags().StringVarP(&file, "filename", "f", "",
+		"a YAML file of the changed SalesTarget and Campaigns (a Campaign of a new name is added)")
 	return cmd
 }
 
@@ -108,9 +122,9 @@ func mergePatch(sets []string) ([]byte, error) {
 	return json.Marshal(patch)
 }
 
-// changedSpec is spec with the merge patch applied, decoded strictly: a
-// field the spec does not have is an error that names it.
-func changedSpec(spec v1alpha1.SalesTargetSpec, patch []byte) (v1alpha1.SalesTargetSpec, error) {
+// patched is spec with the merge patch applied, decoded strictly: a field
+// the spec does not have is an error that names it.
+func patched[T any](kind string, spec T, patch []byte) (T, error) {
 	orig, err := json.Marshal(spec)
 	if err != nil {
 		return spec, err
@@ -119,22 +133,174 @@ func changedSpec(spec v1alpha1.SalesTargetSpec, patch []byte) (v1alpha1.SalesTar
 	if err != nil {
 		return spec, err
 	}
-	var out v1alpha1.SalesTargetSpec
-	strict, err := sigsjson.UnmarshalStrict(merged, &out)
+	return strictSpec[T](kind, merged)
+}
+
+// strictSpec decodes a spec's JSON, naming every field T does not have.
+func strictSpec[T any](kind string, data []byte) (T, error) {
+	var out T
+	strict, err := sigsjson.UnmarshalStrict(data, &out)
 	if err != nil {
-		return spec, fmt.Errorf("the changed spec does not decode: %w", err)
+		return out, fmt.Errorf("the changed %s spec does not decode: %w", kind, err)
 	}
 	if len(strict) > 0 {
 		msgs := make([]string, 0, len(strict))
 		for _, e := range strict {
 			msgs = append(msgs, strings.Replace(e.Error(), `field "`, `field "spec.`, 1))
 		}
-		return spec, fmt.Errorf("SalesTarget has no such field: %s", strings.Join(msgs, "; "))
+		return out, fmt.Errorf("%s has no such field: %s", kind, strings.Join(msgs, "; "))
 	}
 	return out, nil
 }
 
-func (o *options) whatIf(ctx context.Context, name string, sets []string) error {
+// whatIfChange is the change asked: --set on the target's spec, --set
+// campaign/NAME.FIELD=VALUE on a campaign's, and the objects of -f.
+type whatIfChange struct {
+	target    []string
+	campaigns map[string][]string
+	// order keeps the campaigns' --set in the order given.
+	order []string
+	file  string
+}
+
+func parseChange(sets []string, file string) whatIfChange {
+	ch := whatIfChange{campaigns: map[string][]string{}, file: file}
+	for _, s := range sets {
+		rest, ok := strings.CutPrefix(s, "campaign/")
+		if !ok {
+			rest, ok = strings.CutPrefix(s, "camp/")
+		}
+		if !ok {
+			ch.target = append(ch.target, s)
+			continue
+		}
+		name, set, _ := strings.Cut(rest, ".")
+		if _, seen := ch.campaigns[name]; !seen {
+			ch.order = append(ch.order, name)
+		}
+		ch.campaigns[name] = append(ch.campaigns[name], set)
+	}
+	return ch
+}
+
+// apply returns the target and campaigns with the change made: what -f
+// holds first, then every --set. New campaigns (from -f) come last.
+func (ch whatIfChange) apply(st *v1alpha1.SalesTarget, camps []v1alpha1.Campaign) (*v1alpha1.SalesTarget, []v1alpha1.Campaign, error) {
+	target := st.DeepCopy()
+	out := make([]v1alpha1.Campaign, len(camps))
+	for i := range camps {
+		camps[i].DeepCopyInto(&out[i])
+	}
+	if ch.file != "" {
+		docs, err := readObjects(ch.file)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, d := range docs {
+			if err := d.applyTo(target, &out); err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", ch.file, err)
+			}
+		}
+	}
+	if len(ch.target) > 0 {
+		patch, err := mergePatch(ch.target)
+		if err != nil {
+			return nil, nil, err
+		}
+		if target.Spec, err = patched("SalesTarget", target.Spec, patch); err != nil {
+			return nil, nil, err
+		}
+	}
+	for _, name := range ch.order {
+		i := slices.IndexFunc(out, func(c v1alpha1.Campaign) bool { return c.Name == name })
+		if i < 0 {
+			return nil, nil, fmt.Errorf("--set campaign/%s: no Campaign %q references SalesTarget %q; add one with -f", name, name, st.Name)
+		}
+		patch, err := mergePatch(ch.campaigns[name])
+		if err != nil {
+			return nil, nil, fmt.Errorf("campaign/%s: %w", name, err)
+		}
+		if out[i].Spec, err = patched("Campaign", out[i].Spec, patch); err != nil {
+			return nil, nil, fmt.Errorf("campaign/%s: %w", name, err)
+		}
+	}
+	return target, out, nil
+}
+
+// object is one object of -f: its kind, name and spec.
+type object struct {
+	Kind     string `json:"kind"`
+	Metadata struct {
+		Name string `json:"name"`
+	} `json:"metadata"`
+	Spec json.RawMessage `json:"spec"`
+}
+
+// readObjects reads the SalesTarget and Campaigns of a YAML or JSON file,
+// one or several documents.
+func readObjects(file string) ([]object, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	var out []object
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
+	for {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		if len(bytes.TrimSpace(raw)) == 0 || string(raw) == "null" {
+			continue
+		}
+		var o object
+		if err := json.Unmarshal(raw, &o); err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// applyTo puts the object's spec in place of the target's or a campaign's
+// of the same name; a campaign of another name is added.
+func (o object) applyTo(target *v1alpha1.SalesTarget, camps *[]v1alpha1.Campaign) error {
+	switch o.Kind {
+	case "SalesTarget":
+		if o.Metadata.Name != target.Name {
+			return fmt.Errorf("SalesTarget %q is not %q, the one asked about", o.Metadata.Name, target.Name)
+		}
+		spec, err := strictSpec[v1alpha1.SalesTargetSpec]("SalesTarget", o.Spec)
+		if err != nil {
+			return err
+		}
+		target.Spec = spec
+	case "Campaign":
+		spec, err := strictSpec[v1alpha1.CampaignSpec]("Campaign", o.Spec)
+		if err != nil {
+			return fmt.Errorf("Campaign %q: %w", o.Metadata.Name, err)
+		}
+		if spec.SalesTargetRef.Name != target.Name {
+			return fmt.Errorf("Campaign %q references SalesTarget %q, not %q", o.Metadata.Name, spec.SalesTargetRef.Name, target.Name)
+		}
+		for i := range *camps {
+			if (*camps)[i].Name == o.Metadata.Name {
+				(*camps)[i].Spec = spec
+				return nil
+			}
+		}
+		c := v1alpha1.Campaign{Spec: spec}
+		c.Name, c.Namespace = o.Metadata.Name, target.Namespace
+		*camps = append(*camps, c)
+	default:
+		return fmt.Errorf("what-if changes a SalesTarget and its Campaigns, not a %q", o.Kind)
+	}
+	return nil
+}
+
+func (o *options) whatIf(ctx context.Context, name string, ch whatIfChange, changes []string) error {
 	c, ns, err := o.client()
 	if err != nil {
 		return err
@@ -147,28 +313,33 @@ func (o *options) whatIf(ctx context.Context, name string, sets []string) error 
 	if err != nil {
 		return err
 	}
-	patch, err := mergePatch(sets)
+	changed, changedCamps, err := ch.apply(st, camps)
 	if err != nil {
 		return err
 	}
-	spec, err := changedSpec(st.Spec, patch)
-	if err != nil {
-		return err
+	if !equality.Semantic.DeepEqual(st.Spec, changed.Spec) {
+		if err := refused(ctx, c, changed); err != nil {
+			return err
+		}
 	}
-	changed := st.DeepCopy()
-	changed.Spec = spec
-	if err := refused(ctx, c, changed); err != nil {
-		return err
+	for i := range changedCamps {
+		camp := &changedCamps[i]
+		if i < len(camps) && equality.Semantic.DeepEqual(camps[i].Spec, camp.Spec) {
+			continue
+		}
+		if err := refused(ctx, c, camp); err != nil {
+			return fmt.Errorf("Campaign %q: %w", camp.Name, err)
+		}
 	}
 	before, err := evaluate(st, camps, now)
 	if err != nil {
 		return err
 	}
-	after, err := evaluate(changed, camps, now)
+	after, err := evaluate(changed, changedCamps, now)
 	if err != nil {
 		return err
 	}
-	rep := WhatIfReport{Changes: sets, Before: before, After: after}
+	rep := WhatIfReport{Changes: changes, Before: before, After: after}
 	return o.print(rep, func(w io.Writer) error { return rep.table(w) })
 }
 
@@ -176,7 +347,13 @@ func (o *options) whatIf(ctx context.Context, name string, sets []string) error 
 // rules, and any admission webhook) on obj with a server-side dry run:
 // nothing is stored. The error says what the API would refuse.
 func refused(ctx context.Context, c client.Client, obj client.Object) error {
-	err := c.Update(ctx, obj, client.DryRunAll)
+	var err error
+	if obj.GetResourceVersion() == "" {
+		// A campaign -f adds: validated as created, and not stored either.
+		err = c.Create(ctx, obj, client.DryRunAll)
+	} else {
+		err = c.Update(ctx, obj, client.DryRunAll)
+	}
 	switch {
 	case err == nil:
 		return nil
