@@ -486,9 +486,7 @@ func TestExplainSalesTargetShowsStatusNumbers(t *testing.T) {
 			t.Errorf("a line of %d columns: %q", n, line)
 		}
 	}
-	if t.Failed() {
-		t.Logf("table:\n%s", out)
-	}
+	t.Logf("table:\n%s", out)
 }
 
 func TestExplainNamesAMissingObject(t *testing.T) {
@@ -532,6 +530,16 @@ func TestWhatIfWritesNothingAndPredictsTheController(t *testing.T) {
 	}
 
 	sameAsStatus(t, rep.Before, st)
+	table, errOut, err := truce(t, "-n", ns, "what-if", "salestarget", st.Name, "--set", "capacity.reps=12", "--set", "plan.salesCycleDays=45")
+	if err != nil {
+		t.Fatalf("what-if: %v\n%s", err, errOut)
+	}
+	for _, line := range strings.Split(table, "\n") {
+		if n := len([]rune(line)); n > 100 {
+			t.Errorf("a line of %d columns: %q", n, line)
+		}
+	}
+	t.Logf("table:\n%s", table)
 	if rep.After.Capacity.Reps != 12 || rep.After.Horizon.SalesCycleDays != 45 || rep.After.Capacity.LeadsPerWeek <= rep.Before.Capacity.LeadsPerWeek {
 		t.Errorf("after: want 12 reps, a 45-day cycle and more capacity: %+v %+v", rep.After.Capacity, rep.After.Horizon)
 	}
