@@ -227,8 +227,12 @@ func (r CampaignReport) table(out io.Writer) error {
 	p("evaluated %s on the values status holds", r.EvaluatedAt.Format(time.RFC3339))
 	p("")
 	p("1 YIELD\t%s leads/worker/wk\t%s (plan %s)", num(y.PerWorker), y.Basis, num(y.Plan))
-	p("\t%s leads/wk\t÷ %s workers on average over %s, ending %s ago",
-		optNum(y.LeadsPerWeek), num(y.AverageWorkers), time.Duration(y.WindowSeconds)*time.Second, time.Duration(y.DelaySeconds)*time.Second)
+	ending := "now"
+	if y.DelaySeconds > 0 {
+		ending = span(y.DelaySeconds) + " ago"
+	}
+	p("\t%s leads/wk\t÷ %s workers on average over the %s window ending %s",
+		optNum(y.LeadsPerWeek), num(y.AverageWorkers), span(y.WindowSeconds), ending)
 	for _, h := range y.History {
 		p("\t%d workers\tsince %s", h.Workers, h.Since.Format(time.RFC3339))
 	}
@@ -251,4 +255,13 @@ func (r CampaignReport) table(out io.Writer) error {
 	}
 	fmt.Fprintf(out, "\nVERDICT  %s: %s\n", r.Verdict.Reason, wrap(r.Verdict.Message, len("VERDICT  "+r.Verdict.Reason+": "), 9))
 	return nil
+}
+
+// span is a number of seconds as days when whole, as a duration otherwise.
+func span(seconds int64) string {
+	d := time.Duration(seconds) * time.Second
+	if day := 24 * time.Hour; d >= day && d%day == 0 {
+		return fmt.Sprintf("%dd", d/day)
+	}
+	return d.String()
 }
