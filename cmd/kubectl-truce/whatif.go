@@ -66,7 +66,7 @@ func newWhatIf(o *options) *cobra.Command {
 				return err
 			}
 			if kind != kindSalesTarget {
-				return fmt.Errorf("what-if evaluates a salestarget; %s changes are not supported yet", kind)
+				return fmt.Errorf("what-if evaluates a salestarget: change a campaign with --set campaign/%s.FIELD=VALUE on its salestarget", name)
 			}
 			if len(sets) == 0 && file == "" {
 				return fmt.Errorf("nothing to change: give --set FIELD=VALUE (a path in the SalesTarget's spec) or -f FILE")
