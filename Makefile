@@ -145,6 +145,10 @@ local-cluster: cluster-assets ## Run just the local cluster until Ctrl-C; its ku
 build: manifests generate fmt vet ## Build the manager binary into bin/truce.
 	go build -o $(LOCALBIN)/truce .
 
+.PHONY: kubectl-truce
+kubectl-truce: ## Build the kubectl plugin into bin/kubectl-truce (put bin/ on PATH for `kubectl truce`).
+	go build -o $(LOCALBIN)/kubectl-truce ./cmd/kubectl-truce
+
 .PHONY: run
 run: manifests generate fmt vet ## Run the controller against the cluster of the current kubeconfig (flags in ARGS).
 	go run . $(ARGS)

@@ -29,6 +29,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/truce-dev/truce/api/v1alpha1"
+	"github.com/truce-dev/truce/internal/snapshot"
 )
 
 // DefaultTargetBatchDelay is how long a SalesTarget waits after the first of
@@ -75,9 +76,9 @@ func campaignToTarget(delay time.Duration) handler.EventHandler {
 
 // targetReadsChanged says whether a SalesTarget would see a difference
 // between two versions of a campaign: it reads campaigns only through
-// balanceCampaign.
+// snapshot.Campaign.
 func targetReadsChanged(old, cur *v1alpha1.Campaign) bool {
-	return !reflect.DeepEqual(balanceCampaign(old), balanceCampaign(cur))
+	return !reflect.DeepEqual(snapshot.Campaign(old), snapshot.Campaign(cur))
 }
 
 func enqueueTargetOf(q requestQueue, obj client.Object, delay time.Duration) {

@@ -45,6 +45,7 @@ import (
 	"github.com/truce-dev/truce/internal/balance"
 	"github.com/truce-dev/truce/internal/metrics"
 	"github.com/truce-dev/truce/internal/outreach"
+	"github.com/truce-dev/truce/internal/snapshot"
 )
 
 // CampaignReconciler scales a Campaign's outreach to its share of its
@@ -94,10 +95,7 @@ func campaignQueries(c *v1alpha1.Campaign) []namedQuery {
 // metricsWindow is the window a campaign's queries count over, a week
 // unless spec.metrics.windowSeconds says otherwise.
 func metricsWindow(c *v1alpha1.Campaign) time.Duration {
-	if w := c.Spec.Metrics.WindowSeconds; w != nil && *w > 0 {
-		return time.Duration(*w) * time.Second
-	}
-	return balance.Week
+	return snapshot.Window(c)
 }
 
 // metricsDelay is how late a campaign's source counts leads

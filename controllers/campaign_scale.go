@@ -18,11 +18,9 @@ package controllers
 
 import (
 	"math"
-	"slices"
 	"sync"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
@@ -30,6 +28,7 @@ import (
 	"github.com/truce-dev/truce/api/v1alpha1"
 	"github.com/truce-dev/truce/internal/balance"
 	"github.com/truce-dev/truce/internal/metrics"
+	"github.com/truce-dev/truce/internal/snapshot"
 )
 
 // scaleMemory keeps each campaign's recent recommendations and scale
@@ -93,15 +92,7 @@ func (s *scaleMemory) forget(k types.NamespacedName) {
 // allocationOf is the campaign's share of its target's demand, from the
 // target's status; nil until the target has allocated.
 func allocationOf(camp *v1alpha1.Campaign, target *v1alpha1.SalesTarget) *v1alpha1.CampaignAllocation {
-	if target == nil {
-		return nil
-	}
-	for i, c := range target.Status.Campaigns {
-		if c.Name == camp.Name && c.AllocatedLeadsPerWeek != nil {
-			return &target.Status.Campaigns[i]
-		}
-	}
-	return nil
+	return snapshot.Allocation(camp, target)
 }
 
 // decideScale sets the campaign's yield, allocation and desired
@@ -164,27 +155,7 @@ func decideScale(camp *v1alpha1.Campaign, in campaignInput, hist *scaleHistory, 
 // by balance.JudgeCampaign with its target's tolerance and plan.
 func setCampaignBalanced(camp *v1alpha1.Campaign, target *v1alpha1.SalesTarget) {
 	s := &camp.Status
-	j := balance.CampaignJudgement{
-		Suspended:      camp.Spec.Suspend,
-		MaxParallelism: camp.Spec.Outreach.MaxParallelism,
-		Tolerance:      balance.Tolerance(nil),
-		WindowWeeks:    float64(metricsWindow(camp)) / float64(balance.Week),
-	}
-	if s.LeadsPerWeek != nil {
-		j.Leads = ptr.To(s.LeadsPerWeek.AsApproximateFloat64())
-	}
-	if s.QualifiedPercent != nil {
-		j.QualifiedPercent = ptr.To(s.QualifiedPercent.AsApproximateFloat64())
-	}
-	if target != nil {
-		j.Target, j.Tolerance, j.PlanQualifiedPercent = target.Name, balance.Tolerance(target.Spec.Drift), target.Spec.Plan.QualifiedPercent
-		c := meta.FindStatusCondition(target.Status.Conditions, v1alpha1.BalancedCondition)
-		j.TargetShort = c != nil && c.Status == metav1.ConditionFalse &&
-			(c.Reason == v1alpha1.LeadShortfallReason || slices.Contains(target.Status.DriftClasses, v1alpha1.LeadShortfallReason))
-		if a := allocationOf(camp, target); a != nil && s.AllocatedLeadsPerWeek != nil {
-			j.Allocated, j.AtMax = ptr.To(s.AllocatedLeadsPerWeek.AsApproximateFloat64()), a.AtMax
-		}
-	}
+	j := snapshot.Judgement(camp, target)
 	v := balance.JudgeCampaign(j)
 	status := metav1.ConditionFalse
 	switch {
@@ -199,11 +170,7 @@ func setCampaignBalanced(camp *v1alpha1.Campaign, target *v1alpha1.SalesTarget) 
 // fromRecords and toRecords convert the parallelism history between status
 // and the model.
 func fromRecords(rs []v1alpha1.ParallelismRecord) []balance.WorkerRecord {
-	out := make([]balance.WorkerRecord, len(rs))
-	for i, r := range rs {
-		out[i] = balance.WorkerRecord{Since: r.Since.Time, Workers: r.Parallelism}
-	}
-	return out
+	return snapshot.Workers(rs)
 }
 
 func toRecords(ws []balance.WorkerRecord) []v1alpha1.ParallelismRecord {

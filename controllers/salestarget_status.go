@@ -26,121 +26,21 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 
 	"github.com/truce-dev/truce/api/v1alpha1"
 	"github.com/truce-dev/truce/internal/balance"
+	"github.com/truce-dev/truce/internal/snapshot"
 )
-
-// periodMetrics count from the start of the period ($period): a value held
-// from an earlier period is not this period's.
-var periodMetrics = []v1alpha1.SalesTargetMetric{
-	v1alpha1.ClosedWonRevenueMetric, v1alpha1.ClosedWonDealsMetric, v1alpha1.AcceptedLeadsMetric,
-	v1alpha1.CohortAcceptedLeadsMetric, v1alpha1.LeadsPastFirstContactMetric,
-}
 
 // newPeriod is true when status describes an earlier period than in's.
 func newPeriod(st *v1alpha1.SalesTarget, in salesTargetInput) bool {
-	return st.Status.PeriodStart == nil || !st.Status.PeriodStart.Time.Equal(in.period.Start)
+	return snapshot.NewPeriod(st, *in.period)
 }
 
-// targetInput builds the model's input from what was gathered. A campaign's
-// observed leads and yield come from its status.
+// targetInput builds the model's input from what was gathered, by the
+// function `kubectl truce` evaluates with too.
 func targetInput(st *v1alpha1.SalesTarget, in salesTargetInput, now time.Time) balance.TargetInput {
-	fresh := newPeriod(st, in)
-	// A metric that failed this round holds its last good value, so an
-	// outage never reads as zero bookings; but never one of an earlier
-	// period, which would count last quarter's bookings as this one's.
-	value := func(name v1alpha1.SalesTargetMetric) *float64 {
-		if v, ok := in.observed.values[string(name)]; ok {
-			return &v
-		}
-		if fresh && slices.Contains(periodMetrics, name) {
-			return nil
-		}
-		for _, m := range st.Status.Metrics {
-			if m.Name == string(name) && m.Value != nil {
-				v := m.Value.AsApproximateFloat64()
-				return &v
-			}
-		}
-		return nil
-	}
-	out := balance.TargetInput{
-		Spec:     st.Spec,
-		Period:   *in.period,
-		Location: in.loc,
-		Now:      now,
-		Observed: balance.TargetObserved{
-			ClosedWonRevenue:      value(v1alpha1.ClosedWonRevenueMetric),
-			ClosedWonDeals:        value(v1alpha1.ClosedWonDealsMetric),
-			OpenLeads:             value(v1alpha1.OpenLeadsMetric),
-			AcceptedLeads:         value(v1alpha1.AcceptedLeadsMetric),
-			CohortAccepted:        value(v1alpha1.CohortAcceptedLeadsMetric),
-			PipelineLeads:         value(v1alpha1.PipelineLeadsMetric),
-			LeadsPastFirstContact: value(v1alpha1.LeadsPastFirstContactMetric),
-		},
-	}
-	booked := bookingsMetric(st)
-	asked := slices.ContainsFunc(salesTargetQueries(st), func(q namedQuery) bool { return q.name == string(booked) && q.query != "" })
-	if asked && value(booked) == nil {
-		out.BookingsUnknown = true
-		if d := st.Status.DemandLeadsPerWeek; d != nil {
-			out.HeldDemand = ptr.To(d.AsApproximateFloat64())
-		}
-		if n := st.Status.NeedLeadsPerWeek; n != nil {
-			out.HeldNeed = ptr.To(n.AsApproximateFloat64())
-		}
-	}
-	for i := range in.campaigns {
-		out.Campaigns = append(out.Campaigns, balanceCampaign(&in.campaigns[i]))
-	}
-	return out
-}
-
-// bookingsMetric is the metric the quota counts: won deals or won revenue.
-func bookingsMetric(st *v1alpha1.SalesTarget) v1alpha1.SalesTargetMetric {
-	if st.Spec.Quota.Deals != nil {
-		return v1alpha1.ClosedWonDealsMetric
-	}
-	return v1alpha1.ClosedWonRevenueMetric
-}
-
-func balanceCampaign(c *v1alpha1.Campaign) balance.CampaignInput {
-	ci := balance.CampaignInput{
-		Name:        c.Name,
-		WindowWeeks: float64(metricsWindow(c)) / float64(balance.Week),
-		Weight:      1,
-		Suspended:   c.Spec.Suspend,
-		MaxLeads:    float64(c.Spec.Outreach.MaxParallelism) * campaignYield(c),
-	}
-	if c.Spec.Weight != nil {
-		ci.Weight = *c.Spec.Weight
-	}
-	if n := c.Status.CurrentParallelism; n != nil && c.Status.YieldBasis == v1alpha1.Basis(balance.ObservedBasis) {
-		// What the outreach makes a week now: its leads count a trailing
-		// window, which lags a scale the campaign already made. Only an
-		// observed yield says so; the plan's is a guess.
-		ci.Producing = ptr.To(float64(*n) * campaignYield(c))
-	}
-	if l := c.Status.LeadsPerWeek; l != nil {
-		leads := l.AsApproximateFloat64()
-		ci.Leads = &leads
-		if q := c.Status.QualifiedPercent; q != nil {
-			qualified := leads * q.AsApproximateFloat64() / 100
-			ci.QualifiedLeads = &qualified
-		}
-	}
-	return ci
-}
-
-// campaignYield is the campaign's leads per worker per week: observed when
-// its status has it, planned otherwise.
-func campaignYield(c *v1alpha1.Campaign) float64 {
-	if y := c.Status.YieldPerWorker; y != nil && y.Sign() > 0 {
-		return y.AsApproximateFloat64()
-	}
-	return c.Spec.Outreach.LeadsPerWorkerPerWeek.AsApproximateFloat64()
+	return snapshot.Target(st, *in.period, in.loc, now, in.observed.values, in.campaigns)
 }
 
 // rate is a rate or percentage as status shows it: whole numbers, so a
@@ -285,7 +185,7 @@ func setQuotaAtRiskCondition(st *v1alpha1.SalesTarget, r balance.Result) {
 func forgetEarlierPeriod(health []v1alpha1.MetricStatus, o observed) {
 	for i := range health {
 		m := &health[i]
-		if _, read := o.values[m.Name]; !read && slices.Contains(periodMetrics, v1alpha1.SalesTargetMetric(m.Name)) {
+		if _, read := o.values[m.Name]; !read && slices.Contains(snapshot.PeriodMetrics, v1alpha1.SalesTargetMetric(m.Name)) {
 			m.Value = nil
 		}
 	}
