@@ -487,9 +487,19 @@ func judge(in TargetInput, r Result, t float64) []Verdict {
 // Balanced when none holds.
 func verdict(classes []Verdict, r Result, t float64) Verdict {
 	if len(classes) == 0 {
+		// A window that reads short (or over) while the workers running now
+		// make enough (or no more than capacity) is balanced on what they
+		// make now: say both, or the figure reads as a contradiction.
+		supply := num(r.Supply) + "/wk"
+		switch {
+		case r.Supply < r.Demand*(1-t):
+			supply += fmt.Sprintf(" over the metrics window, %s/wk at the workers running now,", num(r.AtMost))
+		case r.Supply > r.Capacity*(1+t):
+			supply += fmt.Sprintf(" over the metrics window, %s/wk at the workers running now,", num(r.AtLeast))
+		}
 		return Verdict{v1alpha1.BalancedReason, fmt.Sprintf(
-			"supply %s/wk is within %d%% of demand (%s/wk, for %s) and capacity (%s/wk)",
-			num(r.Supply), int(math.Round(t*100)), num(r.Demand), horizonText(r.Horizon), num(r.Capacity))}
+			"supply %s is within %d%% of demand (%s/wk, for %s) and capacity (%s/wk)",
+			supply, int(math.Round(t*100)), num(r.Demand), horizonText(r.Horizon), num(r.Capacity))}
 	}
 	v := classes[0]
 	if len(classes) > 1 {

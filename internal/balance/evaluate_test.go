@@ -109,6 +109,12 @@ func TestDriftClasses(t *testing.T) {
 		{"an overflow outranks poor quality", []func(*TargetInput){fillCapacity, supply(300), qualified(0.1)}, v1alpha1.LeadOverflowReason, ""},
 		{"a team short of leads and of quality is told both, quality first", []func(*TargetInput){supply(40), qualified(0.1)}, v1alpha1.LeadQualityLowReason,
 			"10% of 40 leads qualify against a plan of 40%: improve targeting, not volume...; also LeadShortfall"},
+		{"a window short of leads while the campaigns make enough now is not a shortfall, and says so", []func(*TargetInput){supply(40), producing(80)}, v1alpha1.BalancedReason,
+			"supply 40/wk over the metrics window, 80/wk at the workers running now, is within 20% of demand"},
+		{"a window short of leads while the campaigns still make too few now is a shortfall", []func(*TargetInput){supply(40), producing(60)}, v1alpha1.LeadShortfallReason,
+			"supply 40/wk is 52% below demand"},
+		{"a window over capacity while the campaigns make what capacity works now is not an overflow", []func(*TargetInput){fillCapacity, supply(300), producing(200)}, v1alpha1.BalancedReason,
+			"supply 300/wk over the metrics window, 200/wk at the workers running now, is within 20% of demand"},
 		{"nothing observed yet awaits metrics", []func(*TargetInput){func(in *TargetInput) { in.Campaigns[0].Leads = nil }}, v1alpha1.AwaitingMetricsReason, ""},
 	}
 	for _, c := range cases {
@@ -132,6 +138,12 @@ func TestDriftClasses(t *testing.T) {
 }
 
 func fillCapacity(in *TargetInput) { in.Spec.Strategy = v1alpha1.FillCapacity }
+
+// producing sets what the one campaign's outreach makes a week at the
+// workers it runs now.
+func producing(leads float64) func(*TargetInput) {
+	return func(in *TargetInput) { in.Campaigns[0].Producing = ptr.To(leads) }
+}
 func openLeads(n float64) func(*TargetInput) {
 	return func(in *TargetInput) { in.Observed.OpenLeads = &n }
 }
