@@ -43,6 +43,7 @@ import (
 	"github.com/truce-dev/truce/internal/memlimit"
 	"github.com/truce-dev/truce/internal/metrics"
 	"github.com/truce-dev/truce/internal/simclock"
+	"github.com/truce-dev/truce/internal/status"
 	"github.com/truce-dev/truce/internal/telemetry"
 )
 
@@ -156,7 +157,7 @@ func main() {
 
 	cfg := ctrl.GetConfigOrDie()
 	cfg.QPS, cfg.Burst = float32(qps), burst
-	cfg.UserAgent = controllers.FieldManager
+	cfg.UserAgent = status.FieldManager
 
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme,

@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -27,7 +28,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
@@ -36,23 +36,22 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
-	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/truce-dev/truce/api/v1alpha1"
 	"github.com/truce-dev/truce/internal/balance"
 	"github.com/truce-dev/truce/internal/metrics"
 	"github.com/truce-dev/truce/internal/outreach"
 	"github.com/truce-dev/truce/internal/snapshot"
+	"github.com/truce-dev/truce/internal/status"
 )
 
 // CampaignReconciler scales a Campaign's outreach to its share of its
-// SalesTarget's demand and keeps its status.
+// SalesTarget's demand and keeps its status. It keeps nothing between polls
+// but what status holds.
 type CampaignReconciler struct {
 	client.Client
-	Scheme   *runtime.Scheme
 	Recorder events.EventRecorder
 	// Clock tells the time; tests inject a fake one.
 	Clock clock.PassiveClock
@@ -60,8 +59,6 @@ type CampaignReconciler struct {
 	Metrics metricsGatherer
 	// Outreach reads and scales the campaign's workload.
 	Outreach *outreach.Actuator
-	// memory holds each campaign's recent recommendations and changes.
-	memory scaleMemory
 	// MaxConcurrentReconciles is the number of workers.
 	MaxConcurrentReconciles int
 	// NamespaceSelector picks the namespaces whose Campaigns this instance
@@ -69,50 +66,9 @@ type CampaignReconciler struct {
 	NamespaceSelector labels.Selector
 }
 
-// campaignInput is what a Campaign's reconcile reads from the cache and its
-// metrics source.
-type campaignInput struct {
-	campaign *v1alpha1.Campaign
-	// target is the referenced SalesTarget, nil when it does not exist.
-	target *v1alpha1.SalesTarget
-	// observed is this round's reads of the campaign's queries.
-	observed observed
-	// workload is what the outreach runs now; workloadErr says why it could
-	// not be read.
-	workload    outreach.State
-	workloadErr error
-}
-
-// campaignQueries are a campaign's queries by metric name.
-func campaignQueries(c *v1alpha1.Campaign) []namedQuery {
-	m := c.Spec.Metrics
-	q := func(name v1alpha1.CampaignMetric, query v1alpha1.Query) namedQuery {
-		return namedQuery{string(name), query, slices.Contains(m.EmptyResultIsZero, name)}
-	}
-	return []namedQuery{q(v1alpha1.LeadsMetric, m.Leads), q(v1alpha1.QualifiedLeadsMetric, m.QualifiedLeads)}
-}
-
-// metricsWindow is the window a campaign's queries count over, a week
-// unless spec.metrics.windowSeconds says otherwise.
-func metricsWindow(c *v1alpha1.Campaign) time.Duration {
-	return snapshot.Window(c)
-}
-
-// metricsDelay is how late a campaign's source counts leads
-// (spec.metrics.delaySeconds): its leads were made by the workers of the
-// window that ended this long ago.
-func metricsDelay(c *v1alpha1.Campaign) time.Duration {
-	if d := c.Spec.Metrics.DelaySeconds; d != nil && *d > 0 {
-		return time.Duration(*d) * time.Second
-	}
-	return 0
-}
-
-// historySpan is how far back a campaign's parallelism history must reach:
-// the window, ending metricsDelay ago.
-func historySpan(c *v1alpha1.Campaign) time.Duration {
-	return metricsWindow(c) + metricsDelay(c)
-}
+// conflictRetry is how soon a poll that read a stale copy of its Campaign
+// runs again: the cache is behind by a watch event, not by a poll.
+const conflictRetry = 500 * time.Millisecond
 
 // +kubebuilder:rbac:groups=revops.truce.dev,resources=campaigns,verbs=get;list;watch
 // +kubebuilder:rbac:groups=revops.truce.dev,resources=campaigns/status,verbs=get;update;patch
@@ -125,41 +81,39 @@ func historySpan(c *v1alpha1.Campaign) time.Duration {
 // +kubebuilder:rbac:groups=batch,resources=jobs,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=*,resources=*/scale,verbs=get;update;patch
 
-// Reconcile gathers the Campaign, its SalesTarget, metrics and workload,
-// decides its parallelism, scales the workload and writes status once. A
-// failure to act is written to status too, then returned for backoff.
+// Reconcile is one poll of a Campaign: gather what it reads, plan, write
+// the plan to status, act, and write again only when acting left another
+// state than planned. Status is written with the resource version that was
+// read, so a poll that read a stale copy writes nothing and never acts; it
+// runs again once the cache has caught up.
 func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	switch owned, err := (shard{r.NamespaceSelector}).owns(ctx, r.Client, req.Namespace); {
-	case err != nil:
+	camp, err := r.campaignOf(ctx, req)
+	if camp == nil || err != nil {
 		return ctrl.Result{}, err
-	case !owned:
-		// Another deployment's shard, or none: act on nothing, and forget
-		// what this one held, as it may change hands.
-		r.memory.forget(req.NamespacedName)
-		logf.FromContext(ctx).V(1).Info("Skipped Campaign: its namespace is outside this instance's --namespace-selector")
-		return ctrl.Result{}, nil
 	}
-	camp := &v1alpha1.Campaign{}
-	if err := r.Get(ctx, req.NamespacedName, camp); err != nil {
-		if apierrors.IsNotFound(err) {
-			r.memory.forget(req.NamespacedName)
-		}
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	updated := camp.DeepCopy()
 	in, err := r.gather(ctx, camp)
 	if err != nil {
-		setCondition(&updated.Status.Conditions, camp.Generation, v1alpha1.ReadyCondition, metav1.ConditionFalse,
-			v1alpha1.ReconcileFailedReason, bounded(err.Error()))
-		return ctrl.Result{}, errors.Join(err, writeStatus(ctx, r.Client, r.Recorder, camp, updated, camp.Status, updated.Status))
+		_, werr := r.write(ctx, camp, failed(camp, err), false)
+		return ctrl.Result{}, errors.Join(err, werr)
 	}
-	decideCampaignStatus(updated, in)
-	actErr := r.scale(ctx, updated, in)
-	if err := writeStatus(ctx, r.Client, r.Recorder, camp, updated, camp.Status, updated.Status); err != nil {
-		return ctrl.Result{}, errors.Join(actErr, err)
+	if wait := awaitingFirstShare(in, r.Clock.Now()); wait > 0 {
+		return ctrl.Result{RequeueAfter: realWait(r.Clock, wait)}, nil
 	}
-	if actErr != nil {
-		return ctrl.Result{}, actErr
+	p := plan(in)
+	expected := p.expected(in)
+	written, err := r.write(ctx, camp, summarise(in, p, expected), p.act)
+	if err != nil {
+		return r.retry(ctx, err)
+	}
+	if p.act {
+		if got := r.act(ctx, in, p); got != expected {
+			if _, err := r.write(ctx, written, summarise(in, p, got), false); err != nil {
+				return ctrl.Result{}, errors.Join(got.err, err)
+			}
+			if got.err != nil {
+				return ctrl.Result{}, got.err
+			}
+		}
 	}
 	logf.FromContext(ctx).V(1).Info("Reconciled Campaign", "salesTarget", camp.Spec.SalesTargetRef.Name, "found", in.target != nil)
 	// Polls start at the slots of the interval, where the metrics cache
@@ -167,10 +121,71 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	return ctrl.Result{RequeueAfter: realWait(r.Clock, metrics.NextPoll(r.Clock.Now(), pollingInterval(camp.Spec.PollingIntervalSeconds)))}, nil
 }
 
-// gather reads the campaign's SalesTarget from the cache. A missing target is
-// a state, not an error; any other failure is an error and nothing is decided.
+// campaignOf is the Campaign to poll, nil when there is none or its
+// namespace is another instance's shard.
+func (r *CampaignReconciler) campaignOf(ctx context.Context, req ctrl.Request) (*v1alpha1.Campaign, error) {
+	switch owned, err := (shard{r.NamespaceSelector}).owns(ctx, r.Client, req.Namespace); {
+	case err != nil:
+		return nil, err
+	case !owned:
+		logf.FromContext(ctx).V(1).Info("Skipped Campaign: its namespace is outside this instance's --namespace-selector")
+		return nil, nil
+	}
+	camp := &v1alpha1.Campaign{}
+	if err := r.Get(ctx, req.NamespacedName, camp); err != nil {
+		return nil, client.IgnoreNotFound(err)
+	}
+	return camp, nil
+}
+
+// firstShareGrace is how long a new Campaign waits for its SalesTarget to
+// give it a share before its first status write says it has none.
+const firstShareGrace = 10 * time.Second
+
+// awaitingFirstShare is how long a new campaign's first poll waits for its
+// target to list it, zero when it need not: a campaign whose status was
+// never written, whose target exists but has not evaluated it yet, writes
+// its first status and creates its Job once it has a share, one write of
+// each instead of two. The target's write polls it at once; the grace,
+// from its creation, bounds the wait for a target that never evaluates.
+func awaitingFirstShare(in campaignInput, now time.Time) time.Duration {
+	camp := in.campaign
+	if camp.Status.ObservedGeneration != 0 || in.target == nil || camp.Spec.Suspend {
+		return 0
+	}
+	for _, a := range in.target.Status.Campaigns {
+		if a.Name == camp.Name {
+			return 0
+		}
+	}
+	age := now.Sub(camp.CreationTimestamp.Time)
+	if age < 0 || age >= firstShareGrace {
+		return 0
+	}
+	return firstShareGrace - age
+}
+
+// campaignInput is what a poll gathered: the Campaign, its SalesTarget,
+// its metrics and its workload, each read once.
+type campaignInput struct {
+	campaign *v1alpha1.Campaign
+	// target is the referenced SalesTarget, nil when it does not exist.
+	target *v1alpha1.SalesTarget
+	// observed is this round's reads of the campaign's queries.
+	observed observed
+	// workload is what the outreach runs now and what acting starts from;
+	// workloadErr says why it could not be read.
+	workload    outreach.Observation
+	workloadErr error
+	// now is the poll's time, to the second.
+	now time.Time
+}
+
+// gather reads the campaign's SalesTarget from the cache, its metrics and
+// its workload. A missing target is a state, not an error; any other
+// failure is an error and nothing is decided.
 func (r *CampaignReconciler) gather(ctx context.Context, camp *v1alpha1.Campaign) (campaignInput, error) {
-	in := campaignInput{campaign: camp}
+	in := campaignInput{campaign: camp, now: r.Clock.Now().Truncate(time.Second)}
 	st := &v1alpha1.SalesTarget{}
 	key := types.NamespacedName{Namespace: camp.Namespace, Name: camp.Spec.SalesTargetRef.Name}
 	switch err := r.Get(ctx, key, st); {
@@ -180,7 +195,7 @@ func (r *CampaignReconciler) gather(ctx context.Context, camp *v1alpha1.Campaign
 	default:
 		in.target = st
 	}
-	vars := metrics.Vars{Window: metricsWindow(camp)}
+	vars := metrics.Vars{Window: snapshot.Window(camp)}
 	if in.target != nil && in.target.Status.PeriodStart != nil {
 		vars.PeriodStart = in.target.Status.PeriodStart.Time
 	}
@@ -194,118 +209,222 @@ func (r *CampaignReconciler) gather(ctx context.Context, camp *v1alpha1.Campaign
 	return in, nil
 }
 
-// scale decides the campaign's parallelism and, in Scale mode, acts on the
-// workload; it sets the status fields that describe both, and records the
-// parallelism the outreach runs at in its history. Nothing is decided
-// without a readable workload, and nothing acts without a target unless the
-// campaign is suspended. A refused action is Ready=False with the API's
-// message, and is returned.
-func (r *CampaignReconciler) scale(ctx context.Context, camp *v1alpha1.Campaign, in campaignInput) error {
-	s, gen := &camp.Status, camp.Generation
-	key := client.ObjectKeyFromObject(camp)
-	now := r.Clock.Now().Truncate(time.Second)
+// campaignQueries are a campaign's queries by metric name.
+func campaignQueries(c *v1alpha1.Campaign) []namedQuery {
+	m := c.Spec.Metrics
+	q := func(name v1alpha1.CampaignMetric, query v1alpha1.Query) namedQuery {
+		return namedQuery{string(name), query, slices.Contains(m.EmptyResultIsZero, name)}
+	}
+	return []namedQuery{q(v1alpha1.LeadsMetric, m.Leads), q(v1alpha1.QualifiedLeadsMetric, m.QualifiedLeads)}
+}
+
+// campaignPlan is what a poll decided from what it gathered, before acting.
+type campaignPlan struct {
+	// health is each query's health after this round's reads.
+	health []v1alpha1.MetricStatus
+	// workers is the parallelism history as read, begun with what runs
+	// when status has none.
+	workers []balance.WorkerRecord
+	// memory is what the stabilization window and rate limit remember.
+	memory balance.ScaleMemory
+	// yield is the leads per worker per week and its basis; allocated the
+	// campaign's share, nil until its target allocates.
+	yield     float64
+	basis     balance.Basis
+	allocated *float64
+	decision  balance.ScaleDecision
+	// decided is false when the workload could not be read: nothing is.
+	decided bool
+	// act says whether the workload must be scaled to decision.Desired.
+	act bool
+}
+
+// plan decides the campaign's parallelism the way the HPA decides replicas,
+// from status, what was read, and nothing else. The yield divides the
+// window's leads by the average workers over the window (which ended the
+// source's delay ago), so a reading is never divided by workers that did
+// not produce it.
+func plan(in campaignInput) campaignPlan {
+	camp, s := in.campaign, &in.campaign.Status
+	p := campaignPlan{health: health(s.Metrics, campaignQueries(camp), in.observed), memory: snapshot.Memory(s.Scaling)}
 	if in.workloadErr != nil {
+		return p
+	}
+	p.decided = true
+	p.workers = snapshot.Workers(s.ParallelismHistory)
+	if len(p.workers) == 0 {
+		// The first record is what was found: zero for outreach truce starts
+		// from nothing, so the window before it holds no work; what runs
+		// already is taken to have run as it is.
+		p.workers = balance.RecordWorkers(nil, in.now, in.workload.State.Running, historySpan(camp))
+	}
+	leads, leadsRead := in.observed.values[string(v1alpha1.LeadsMetric)]
+	workers := balance.AverageWorkers(p.workers, in.now.Add(-metricsDelay(camp)), snapshot.Window(camp))
+	p.yield, p.basis = balance.Yield(ptrIf(leads, leadsRead), workers, observedYield(s), camp.Spec.Outreach.LeadsPerWorkerPerWeek.AsApproximateFloat64())
+	if a := snapshot.Allocation(camp, in.target); a != nil {
+		p.allocated = ptr.To(a.AllocatedLeadsPerWeek.AsApproximateFloat64())
+	}
+	out := camp.Spec.Outreach
+	p.decision = balance.DesiredParallelism(balance.ScaleInput{
+		Now: in.now, Current: in.workload.State.Parallelism, Allocated: ptr.Deref(p.allocated, 0), Yield: p.yield,
+		Min: ptr.Deref(out.MinParallelism, 0), Max: out.MaxParallelism, Suspended: camp.Spec.Suspend, Behavior: out.Behavior,
+		History: p.memory.Recommendations(in.now), Changes: p.memory.Changes,
+		MetricsFailing: leadsFailed(in.observed) || (p.allocated == nil && !camp.Spec.Suspend),
+		Failures:       status.Failures(p.health, string(v1alpha1.LeadsMetric)),
+		Fallback:       out.Fallback,
+		Unlimited:      camp.Spec.Mode == v1alpha1.RecommendMode,
+	})
+	p.act = shouldAct(in, p.decision.Desired)
+	return p
+}
+
+// shouldAct says whether a poll scales the workload: never one a person
+// must mend, in Recommend mode, or without a target unless suspended (its
+// allocation is gone with its target: what runs is held); otherwise when
+// the parallelism must change or the current revision has no Job yet.
+func shouldAct(in campaignInput, desired int32) bool {
+	camp, state := in.campaign, in.workload.State
+	switch {
+	case state.Blocked != nil, camp.Spec.Mode == v1alpha1.RecommendMode, in.target == nil && !camp.Spec.Suspend:
+		return false
+	}
+	return desired != state.Parallelism || (camp.Spec.Outreach.JobTemplate != nil && state.ActiveJob == "" && in.target != nil)
+}
+
+// outcome is what the workload runs after a poll, and why acting failed.
+type outcome struct {
+	state outreach.State
+	err   error
+}
+
+// expected is the outcome of acting as planned, or of not acting.
+func (p campaignPlan) expected(in campaignInput) outcome {
+	if !p.act {
+		return outcome{state: in.workload.State}
+	}
+	return outcome{state: in.workload.Expect(in.campaign, p.decision.Desired)}
+}
+
+// act scales the workload as planned, from what gather observed.
+func (r *CampaignReconciler) act(ctx context.Context, in campaignInput, p campaignPlan) outcome {
+	state, err := r.Outreach.Scale(ctx, in.campaign, in.workload, p.decision.Desired)
+	if err != nil {
+		return outcome{state: in.workload.State, err: fmt.Errorf("scaling outreach: %w", err)}
+	}
+	if from := in.workload.State.Parallelism; state.Parallelism != from {
+		logf.FromContext(ctx).Info("Scaled outreach", "from", from, "to", state.Parallelism, "reason", p.decision.Reason)
+	}
+	return outcome{state: state}
+}
+
+// summarise is the campaign's status after a poll: every field, from what
+// was gathered, planned and done.
+func summarise(in campaignInput, p campaignPlan, o outcome) v1alpha1.CampaignStatus {
+	camp := in.campaign
+	s := *camp.Status.DeepCopy()
+	s.ObservedGeneration = camp.Generation
+	s.Metrics = p.health
+	s.LeadsPerWeek, s.QualifiedPercent = observedRates(in.observed, s.LeadsPerWeek, s.QualifiedPercent)
+	if p.decided {
+		summariseScale(&s, in, p, o)
+	}
+	summariseConditions(&s, in, p, o)
+	return s
+}
+
+// summariseScale sets what the plan and the outcome say of scaling.
+func summariseScale(s *v1alpha1.CampaignStatus, in campaignInput, p campaignPlan, o outcome) {
+	y := balance.Quantity(math.Round(p.yield*100) / 100)
+	s.YieldPerWorker, s.YieldBasis = &y, v1alpha1.Basis(p.basis)
+	s.AllocatedLeadsPerWeek = nil
+	if p.allocated != nil {
+		s.AllocatedLeadsPerWeek = rate(*p.allocated)
+	}
+	s.DesiredParallelism = ptr.To(p.decision.Desired)
+	s.CurrentParallelism, s.ActiveJob = ptr.To(o.state.Parallelism), o.state.ActiveJob
+	delta := o.state.Parallelism - in.workload.State.Parallelism
+	if delta != 0 {
+		s.LastScaleTime = &metav1.Time{Time: in.now}
+	}
+	s.Scaling = scalingStatus(p.memory.Remember(p.decision.Raw, delta, in.now, in.campaign.Spec.Outreach.Behavior))
+	// The history counts the workers that run: a scale-up's pods make no
+	// leads until they start, and counted from the moment truce asked, they
+	// would read the yield low and ask for more again.
+	s.ParallelismHistory = parallelismRecords(balance.RecordWorkers(p.workers, in.now, o.state.Running, historySpan(in.campaign)))
+}
+
+// summariseConditions sets every condition, Ready last, by precedence: the
+// workload unreadable, acting failed, the workload blocked, the target
+// missing, then reconciled.
+func summariseConditions(s *v1alpha1.CampaignStatus, in campaignInput, p campaignPlan, o outcome) {
+	camp, gen := in.campaign, in.campaign.Generation
+	metricsStatus, reason, msg := metricsCondition(campaignQueries(camp), in.observed)
+	status.Set(&s.Conditions, gen, v1alpha1.MetricsAvailableCondition, metricsStatus, reason, msg)
+	if camp.Spec.Suspend {
+		status.Set(&s.Conditions, gen, v1alpha1.SuspendedCondition, metav1.ConditionTrue, v1alpha1.SuspendedBySpecReason,
+			"spec.suspend is true: outreach is held at zero")
+	} else {
+		status.Set(&s.Conditions, gen, v1alpha1.SuspendedCondition, metav1.ConditionFalse, v1alpha1.ActiveReason,
+			"Outreach is scaled to the campaign's allocation")
+	}
+	judged := *camp
+	judged.Status = *s
+	v := balance.JudgeCampaign(snapshot.Judgement(&judged, in.target))
+	status.Set(&s.Conditions, gen, v1alpha1.BalancedCondition, verdictStatus(v), v.Reason, v.Message)
+	readyStatus, reason, msg := campaignReady(in, p, o)
+	status.Set(&s.Conditions, gen, v1alpha1.ReadyCondition, readyStatus, reason, msg)
+}
+
+// campaignReady is the Ready condition after a poll, by precedence.
+func campaignReady(in campaignInput, p campaignPlan, o outcome) (metav1.ConditionStatus, string, string) {
+	camp := in.campaign
+	switch {
+	case in.workloadErr != nil:
 		msg := in.workloadErr.Error()
 		if camp.Spec.Outreach.ScaleTargetRef != nil {
 			msg += ": check spec.outreach.scaleTargetRef"
 		}
-		setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.WorkloadUnavailableReason, bounded(msg))
-		setCampaignBalanced(camp, in.target)
-		return nil
-	}
-	state := in.workload
-	hist := r.memory.get(key)
-	span := historySpan(camp)
-	history := latestWorkers(s.ParallelismHistory, hist.workers)
-	if len(history) == 0 {
-		// The first record is what was found: zero for outreach truce starts
-		// from nothing, so the window before it holds no work; what runs
-		// already is taken to have run as it is.
-		history = balance.RecordWorkers(nil, now, in.workload.Running, span)
-	}
-	s.ParallelismHistory = toRecords(history)
-	d := decideScale(camp, in, &hist, now)
-	hist.recommendations = d.History
-	var actErr error
-	switch {
-	case state.Blocked != nil:
-		setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionFalse, state.Blocked.Reason, bounded(state.Blocked.Message))
-	case camp.Spec.Mode == v1alpha1.RecommendMode:
-	case in.target == nil && !camp.Spec.Suspend:
-		// Its allocation is gone with its target: hold what runs.
-	case d.Desired != state.Parallelism || (camp.Spec.Outreach.JobTemplate != nil && state.ActiveJob == "" && in.target != nil):
-		next, err := r.Outreach.Scale(ctx, camp, d.Desired)
-		if err != nil {
-			actErr = fmt.Errorf("scaling outreach: %w", err)
-			setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.ScaleFailedReason,
-				bounded(fmt.Sprintf("Could not scale the outreach to %d: %v", d.Desired, err)))
-			break
-		}
-		state = next
-		if state.Parallelism != in.workload.Parallelism {
-			s.LastScaleTime = &metav1.Time{Time: now}
-			hist.changes = append(make([]balance.Change, 0, len(d.Changes)), d.Changes...)
-			logf.FromContext(ctx).Info("Scaled outreach", "from", in.workload.Parallelism, "to", state.Parallelism, "reason", d.Reason)
-		}
-		if state.Blocked != nil {
-			setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionFalse, state.Blocked.Reason, bounded(state.Blocked.Message))
-		}
-	}
-	s.CurrentParallelism, s.ActiveJob = ptr.To(state.Parallelism), state.ActiveJob
-	// The history counts the workers that run: a scale-up's pods make no
-	// leads until they start, and counted from the moment truce asked, they
-	// would read the yield low and ask for more again.
-	hist.workers = balance.RecordWorkers(history, now, state.Running, span)
-	s.ParallelismHistory = toRecords(hist.workers)
-	r.memory.put(key, hist)
-	setCampaignBalanced(camp, in.target)
-	return actErr
-}
-
-// decideCampaignStatus sets camp's status from what was gathered.
-func decideCampaignStatus(camp *v1alpha1.Campaign, in campaignInput) {
-	s, gen := &camp.Status, camp.Generation
-	s.ObservedGeneration = gen
-	if in.target == nil {
-		setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.SalesTargetNotFoundReason,
+		return metav1.ConditionFalse, v1alpha1.WorkloadUnavailableReason, msg
+	case o.err != nil:
+		return metav1.ConditionFalse, v1alpha1.ScaleFailedReason, fmt.Sprintf("Could not scale the outreach to %d: %v", p.decision.Desired, o.err)
+	case o.state.Blocked != nil:
+		return metav1.ConditionFalse, o.state.Blocked.Reason, o.state.Blocked.Message
+	case in.target == nil:
+		return metav1.ConditionFalse, v1alpha1.SalesTargetNotFoundReason,
 			fmt.Sprintf("spec.salesTargetRef: SalesTarget %q does not exist in namespace %q; the outreach is held as it is",
-				camp.Spec.SalesTargetRef.Name, camp.Namespace))
-	} else {
-		setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionTrue, v1alpha1.ReconciledReason,
-			fmt.Sprintf("Supplies SalesTarget %q", in.target.Name))
+				camp.Spec.SalesTargetRef.Name, camp.Namespace)
 	}
-	recordHealth(&s.Metrics, &s.Conditions, gen, campaignQueries(camp), in.observed)
-	if leads, ok := in.observed.values[string(v1alpha1.LeadsMetric)]; ok {
-		q := balance.Quantity(leads)
-		s.LeadsPerWeek = &q
-		if qualified, ok := in.observed.values[string(v1alpha1.QualifiedLeadsMetric)]; ok && leads > 0 {
-			p := balance.Quantity(100 * qualified / leads)
-			s.QualifiedPercent = &p
-		}
-	}
-	if camp.Spec.Suspend {
-		setCondition(&s.Conditions, gen, v1alpha1.SuspendedCondition, metav1.ConditionTrue,
-			v1alpha1.SuspendedBySpecReason, "spec.suspend is true: outreach is held at zero")
-	} else {
-		setCondition(&s.Conditions, gen, v1alpha1.SuspendedCondition, metav1.ConditionFalse,
-			v1alpha1.ActiveReason, "Outreach is scaled to the campaign's allocation")
-	}
+	return metav1.ConditionTrue, v1alpha1.ReconciledReason, fmt.Sprintf("Supplies SalesTarget %q", in.target.Name)
 }
 
-// campaignsForTarget maps a SalesTarget to the Campaigns that reference it,
-// through the cache's field index.
-func (r *CampaignReconciler) campaignsForTarget(ctx context.Context, obj client.Object) []reconcile.Request {
-	var list v1alpha1.CampaignList
-	if err := r.List(ctx, &list, client.InNamespace(obj.GetNamespace()),
-		client.MatchingFields{SalesTargetRefIndex: obj.GetName()}); err != nil {
-		logf.FromContext(ctx).Error(err, "Listing campaigns of SalesTarget", "salesTarget", obj.GetName())
-		return nil
+// failed is the campaign's status when a poll could not gather what it
+// reads: only Ready changes, and nothing is decided.
+func failed(camp *v1alpha1.Campaign, err error) v1alpha1.CampaignStatus {
+	s := *camp.Status.DeepCopy()
+	status.Set(&s.Conditions, camp.Generation, v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.ReconcileFailedReason, err.Error())
+	return s
+}
+
+// write patches the campaign's status to s, with the resource version it
+// read; check patches even when nothing changed, to learn before acting that
+// what was read is current. It returns the campaign as written.
+func (r *CampaignReconciler) write(ctx context.Context, camp *v1alpha1.Campaign, s v1alpha1.CampaignStatus, check bool) (*v1alpha1.Campaign, error) {
+	updated := camp.DeepCopy()
+	updated.Status = s
+	if err := status.Write(ctx, r.Client, r.Recorder, camp, updated, camp.Status, s, check); err != nil {
+		return nil, err
 	}
-	reqs := make([]reconcile.Request, 0, len(list.Items))
-	for _, c := range list.Items {
-		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&c)})
+	return updated, nil
+}
+
+// retry runs a poll that read a stale copy again soon; any other failure
+// to write is returned for backoff.
+func (r *CampaignReconciler) retry(ctx context.Context, err error) (ctrl.Result, error) {
+	if apierrors.IsConflict(err) {
+		logf.FromContext(ctx).V(1).Info("Read a stale Campaign; polling again", "after", conflictRetry)
+		return ctrl.Result{RequeueAfter: conflictRetry}, nil
 	}
-	return reqs
+	return ctrl.Result{}, err
 }
 
 // SetupWithManager registers the controller with the manager. SetupIndexes
@@ -315,7 +434,9 @@ func (r *CampaignReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return s.watchNamespaces(ctrl.NewControllerManagedBy(mgr), requestsFor(r.Client, &v1alpha1.CampaignList{}, "Campaigns"), r.Metrics.defaultSourceNamespaces()).
 		For(&v1alpha1.Campaign{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Owns(&batchv1.Job{}).
-		Watches(&v1alpha1.SalesTarget{}, handler.EnqueueRequestsFromMapFunc(r.campaignsForTarget)).
+		// A SalesTarget's status write enqueues only the campaigns whose
+		// reads of it changed.
+		Watches(&v1alpha1.SalesTarget{}, targetToCampaigns(r.Client)).
 		// Nothing in a namespace outside the shard is enqueued.
 		WithEventFilter(s.predicate(r.Client)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).

@@ -27,6 +27,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	"github.com/truce-dev/truce/internal/metrics"
+	"github.com/truce-dev/truce/internal/status"
 )
 
 func TestTheDefaultSourceIsGrantedByNamespaceLabels(t *testing.T) {
@@ -81,8 +82,8 @@ func TestTheDefaultSourcesRefusalSaysHowToOptIn(t *testing.T) {
 			}
 			// A query's error keeps MaxErrorMessage characters: what to do
 			// must fit.
-			if msg := err.Error(); !strings.Contains(msg, tc.want) || len(msg) > metrics.MaxErrorMessage {
-				t.Errorf("%d characters: %s; want at most %d, with %q", len(msg), msg, metrics.MaxErrorMessage, tc.want)
+			if msg := err.Error(); !strings.Contains(msg, tc.want) || len(msg) > status.MaxErrorMessage {
+				t.Errorf("%d characters: %s; want at most %d, with %q", len(msg), msg, status.MaxErrorMessage, tc.want)
 			}
 		})
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/truce-dev/truce/api/v1alpha1"
 	"github.com/truce-dev/truce/internal/balance"
 	"github.com/truce-dev/truce/internal/outreach"
+	"github.com/truce-dev/truce/internal/status"
 )
 
 // FuzzCampaignDecision runs a Campaign reconcile's pure decisions (status,
@@ -63,20 +64,18 @@ func FuzzCampaignDecision(f *testing.F) {
 		target.Name = "t"
 		target.Status.Campaigns = []v1alpha1.CampaignAllocation{{Name: "c", AllocatedLeadsPerWeek: &a, AtMax: suspend}}
 		in := campaignInput{
-			campaign: camp, target: target,
+			campaign: camp, target: target, now: now,
 			observed: observed{at: now, interval: 30 * time.Second,
 				values: map[string]float64{"leads": leads, "qualifiedLeads": qualified}, errs: map[string]error{}},
-			workload: outreach.State{Parallelism: max(0, current)},
+			workload: outreach.Observation{State: outreach.State{Parallelism: max(0, current), Running: max(0, current)}},
 		}
-		decideCampaignStatus(camp, in)
-		var hist scaleHistory
-		d := decideScale(camp, in, &hist, now)
-		setCampaignBalanced(camp, target)
-		camp.Status.ParallelismHistory = toRecords(balance.RecordWorkers(fromRecords(camp.Status.ParallelismHistory), now, d.Desired, metricsWindow(camp)))
+		p := plan(in)
+		d := p.decision
+		camp.Status = summarise(in, p, p.expected(in))
 		switch {
 		case suspend && d.Desired != 0:
 			t.Fatalf("suspended but desired %d", d.Desired)
-		case !suspend && d.Desired > max(hi, in.workload.Parallelism):
+		case !suspend && d.Desired > max(hi, in.workload.State.Parallelism):
 			t.Fatalf("desired %d above max %d", d.Desired, hi)
 		case d.Desired < 0:
 			t.Fatalf("desired %d", d.Desired)
@@ -93,7 +92,7 @@ func FuzzCampaignDecision(f *testing.F) {
 			}
 		}
 		for _, c := range camp.Status.Conditions {
-			if c.Reason == "" || c.Message == "" || len(c.Message) > maxConditionMessage {
+			if c.Reason == "" || c.Message == "" || len(c.Message) > status.MaxConditionMessage {
 				t.Fatalf("condition %+v", c)
 			}
 		}

@@ -29,6 +29,7 @@ import (
 
 	"github.com/truce-dev/truce/api/v1alpha1"
 	"github.com/truce-dev/truce/internal/metrics"
+	"github.com/truce-dev/truce/internal/status"
 )
 
 // Secrets are read one by one, when a resource names them, through the API
@@ -65,8 +66,6 @@ type observed struct {
 	notes []string
 }
 
-func (o observed) ok() bool { return len(o.errs) == 0 }
-
 // defaultSourceNamespaces is the selector of the namespaces that may use the
 // default source, for the manager to watch; nil when nothing need be
 // watched.
@@ -89,21 +88,8 @@ func (g metricsGatherer) read(ctx context.Context, namespace string, spec *v1alp
 	if note != "" {
 		o.notes = append(o.notes, note)
 	}
-	var src metrics.Source
-	var err error
-	if g.resolver.Default != nil && usesDefault(spec) {
-		switch allowed, aerr := g.defaults.allows(ctx, namespace); {
-		case aerr != nil:
-			return o, aerr
-		case !allowed:
-			err = g.defaults.refusal()
-		}
-	}
-	if err == nil {
-		src, err = g.resolver.Source(ctx, namespace, spec)
-	}
-	if err != nil && metrics.KindOf(err) == "" {
-		// Not a verdict on the source: the Secret could not be read.
+	src, srcErr, err := g.source(ctx, namespace, spec)
+	if err != nil {
 		return o, err
 	}
 	// A little past the source's own timeout, so a request's own timeout
@@ -116,8 +102,8 @@ func (g metricsGatherer) read(ctx context.Context, namespace string, spec *v1alp
 		if q.query == "" {
 			continue
 		}
-		if err != nil {
-			o.errs[q.name] = err
+		if srcErr != nil {
+			o.errs[q.name] = srcErr
 			continue
 		}
 		wg.Go(func() {
@@ -138,37 +124,60 @@ func (g metricsGatherer) read(ctx context.Context, namespace string, spec *v1alp
 	return o, nil
 }
 
-// maxConditionMessage bounds the MetricsAvailable message, far below the
-// API's 32 KiB, whatever the number and length of the queries.
-const maxConditionMessage = 1024
+// source is the spec's source, or the default where the namespace may use
+// it. srcErr is a verdict on the source, which fails every query; err is a
+// failure to tell (a Secret or a namespace that could not be read).
+func (g metricsGatherer) source(ctx context.Context, namespace string, spec *v1alpha1.MetricsSource) (src metrics.Source, srcErr, err error) {
+	if g.resolver.Default != nil && usesDefault(spec) {
+		switch allowed, aerr := g.defaults.allows(ctx, namespace); {
+		case aerr != nil:
+			return nil, nil, aerr
+		case !allowed:
+			return nil, g.defaults.refusal(), nil
+		}
+	}
+	src, srcErr = g.resolver.Source(ctx, namespace, spec)
+	if srcErr != nil && metrics.KindOf(srcErr) == "" {
+		// Not a verdict on the source: the Secret could not be read.
+		return nil, nil, srcErr
+	}
+	return src, srcErr, nil
+}
 
-// recordHealth updates status's per-metric health and the MetricsAvailable
-// condition from one round of reads.
-func recordHealth(health *[]v1alpha1.MetricStatus, conds *[]metav1.Condition, gen int64, queries []namedQuery, o observed) {
-	// Queries that failed alike are named together: a SalesTarget with no
-	// source has seven queries and one reason.
-	var failed []string
-	var failedNames [][]string
-	read := 0
-	// Forget the health of queries the spec no longer has.
-	*health = slices.DeleteFunc(*health, func(m v1alpha1.MetricStatus) bool {
+// health is each query's health after one round of reads: the queries the
+// spec no longer has are forgotten.
+func health(list []v1alpha1.MetricStatus, queries []namedQuery, o observed) []v1alpha1.MetricStatus {
+	list = slices.DeleteFunc(slices.Clone(list), func(m v1alpha1.MetricStatus) bool {
 		return !slices.ContainsFunc(queries, func(q namedQuery) bool { return q.name == m.Name && q.query != "" })
 	})
 	for _, q := range queries {
-		if q.query == "" {
-			continue
+		if q.query != "" {
+			list = status.RecordHealth(list, q.name, o.values[q.name], o.errs[q.name], o.at, o.interval)
 		}
+	}
+	return list
+}
+
+// metricsCondition is the MetricsAvailable condition after one round of
+// reads. Queries that failed alike are named together: a SalesTarget with
+// no source has seven queries and one reason.
+func metricsCondition(queries []namedQuery, o observed) (metav1.ConditionStatus, string, string) {
+	var failed []string
+	var failedNames [][]string
+	read := 0
+	for _, q := range queries {
 		err := o.errs[q.name]
-		*health = metrics.RecordHealth(*health, q.name, o.values[q.name], err, o.at, o.interval)
-		if err != nil {
-			text := metrics.Truncate(err.Error(), metrics.MaxErrorMessage)
+		switch {
+		case q.query == "":
+		case err == nil:
+			read++
+		default:
+			text := status.Truncate(err.Error(), status.MaxErrorMessage)
 			if i := slices.Index(failed, text); i >= 0 {
 				failedNames[i] = append(failedNames[i], q.name)
 			} else {
 				failed, failedNames = append(failed, text), append(failedNames, []string{q.name})
 			}
-		} else {
-			read++
 		}
 	}
 	notes := ""
@@ -182,15 +191,12 @@ func recordHealth(health *[]v1alpha1.MetricStatus, conds *[]metav1.Condition, ge
 	case len(failed) > 0:
 		// The outcome and the notes are kept whole; the failures give way.
 		tail := "; holding the last values read" + notes
-		setCondition(conds, gen, v1alpha1.MetricsAvailableCondition, metav1.ConditionFalse, v1alpha1.MetricsUnavailableReason,
-			metrics.Truncate(strings.Join(failed, "; "), maxConditionMessage-len(tail))+tail)
+		return metav1.ConditionFalse, v1alpha1.MetricsUnavailableReason,
+			status.Truncate(strings.Join(failed, "; "), status.MaxConditionMessage-len(tail)) + tail
 	case read == 0:
-		setCondition(conds, gen, v1alpha1.MetricsAvailableCondition, metav1.ConditionTrue, v1alpha1.MetricsReadReason,
-			metrics.Truncate("No queries are set: the plan's values are in use"+notes, maxConditionMessage))
-	default:
-		setCondition(conds, gen, v1alpha1.MetricsAvailableCondition, metav1.ConditionTrue, v1alpha1.MetricsReadReason,
-			metrics.Truncate(fmt.Sprintf("Read all %d queries", read)+notes, maxConditionMessage))
+		return metav1.ConditionTrue, v1alpha1.MetricsReadReason, "No queries are set: the plan's values are in use" + notes
 	}
+	return metav1.ConditionTrue, v1alpha1.MetricsReadReason, fmt.Sprintf("Read all %d queries", read) + notes
 }
 
 // pollingInterval is a spec's interval, 30 s when unset.

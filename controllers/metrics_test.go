@@ -29,13 +29,22 @@ import (
 
 	"github.com/truce-dev/truce/api/v1alpha1"
 	"github.com/truce-dev/truce/internal/metrics"
+	"github.com/truce-dev/truce/internal/status"
 )
+
+// recordHealth is what a poll records of one round of reads: each query's
+// health and the MetricsAvailable condition.
+func recordHealth(list *[]v1alpha1.MetricStatus, conds *[]metav1.Condition, gen int64, queries []namedQuery, o observed) {
+	*list = health(*list, queries, o)
+	s, reason, msg := metricsCondition(queries, o)
+	status.Set(conds, gen, v1alpha1.MetricsAvailableCondition, s, reason, msg)
+}
 
 func TestRecordHealth(t *testing.T) {
 	queries := []namedQuery{{name: "leads", query: "a"}, {name: "qualifiedLeads", query: "b"}}
 	var health []v1alpha1.MetricStatus
 	var conds []metav1.Condition
-	status := func() metav1.ConditionStatus {
+	available := func() metav1.ConditionStatus {
 		return meta.FindStatusCondition(conds, v1alpha1.MetricsAvailableCondition).Status
 	}
 
@@ -44,15 +53,15 @@ func TestRecordHealth(t *testing.T) {
 		return observed{at: now.Add(time.Duration(seconds) * time.Second), interval: 30 * time.Second, values: values, errs: errs}
 	}
 	recordHealth(&health, &conds, 1, queries, round(0, map[string]float64{"leads": 120, "qualifiedLeads": 40}, nil))
-	if status() != metav1.ConditionTrue || len(health) != 2 || health[0].Value.String() != "120" {
-		t.Fatalf("all read: got %s, %+v", status(), health)
+	if available() != metav1.ConditionTrue || len(health) != 2 || health[0].Value.String() != "120" {
+		t.Fatalf("all read: got %s, %+v", available(), health)
 	}
 
 	failure := errors.New("TimedOut: query \"a\": deadline exceeded")
 	for i := 1; i <= 3; i++ {
 		recordHealth(&health, &conds, 1, queries, round(30*i, map[string]float64{"qualifiedLeads": 40}, map[string]error{"leads": failure}))
-		if status() != metav1.ConditionFalse || health[0].ConsecutiveFailures != int32(i) {
-			t.Fatalf("failure %d: got %s, %+v", i, status(), health[0])
+		if available() != metav1.ConditionFalse || health[0].ConsecutiveFailures != int32(i) {
+			t.Fatalf("failure %d: got %s, %+v", i, available(), health[0])
 		}
 	}
 	// Reconciles between polls see the cached failure again: not a new one.
@@ -71,8 +80,8 @@ func TestRecordHealth(t *testing.T) {
 	}
 
 	recordHealth(&health, &conds, 3, nil, round(150, nil, nil))
-	if status() != metav1.ConditionTrue || len(health) != 0 {
-		t.Fatalf("no queries: got %s, %+v", status(), health)
+	if available() != metav1.ConditionTrue || len(health) != 0 {
+		t.Fatalf("no queries: got %s, %+v", available(), health)
 	}
 }
 
@@ -91,16 +100,16 @@ func TestRecordHealthBoundsItsMessages(t *testing.T) {
 		notes: []string{"spec.metrics.source.http.timeoutSeconds 300 is above the controller's ceiling; 30s is used"}}
 	recordHealth(&health, &conds, 1, queries, o)
 	for _, m := range health {
-		if len(m.LastError) > metrics.MaxErrorMessage || !utf8.ValidString(m.LastError) {
-			t.Fatalf("lastError of %d bytes (valid UTF-8: %v), want at most %d", len(m.LastError), utf8.ValidString(m.LastError), metrics.MaxErrorMessage)
+		if len(m.LastError) > status.MaxErrorMessage || !utf8.ValidString(m.LastError) {
+			t.Fatalf("lastError of %d bytes (valid UTF-8: %v), want at most %d", len(m.LastError), utf8.ValidString(m.LastError), status.MaxErrorMessage)
 		}
 		if !strings.HasPrefix(m.LastError, "BadQuery") {
 			t.Fatalf("the cut lost the kind: %q", m.LastError)
 		}
 	}
 	c := meta.FindStatusCondition(conds, v1alpha1.MetricsAvailableCondition)
-	if len(c.Message) > maxConditionMessage || !utf8.ValidString(c.Message) {
-		t.Fatalf("a condition message of %d bytes, want at most %d", len(c.Message), maxConditionMessage)
+	if len(c.Message) > status.MaxConditionMessage || !utf8.ValidString(c.Message) {
+		t.Fatalf("a condition message of %d bytes, want at most %d", len(c.Message), status.MaxConditionMessage)
 	}
 	if !strings.HasSuffix(c.Message, "holding the last values read; spec.metrics.source.http.timeoutSeconds 300 is above the controller's ceiling; 30s is used") {
 		t.Fatalf("the cut lost the outcome or the note: %q", c.Message)

@@ -23,9 +23,9 @@ import (
 	"slices"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -38,13 +38,13 @@ import (
 	"github.com/truce-dev/truce/api/v1alpha1"
 	"github.com/truce-dev/truce/internal/balance"
 	"github.com/truce-dev/truce/internal/metrics"
+	"github.com/truce-dev/truce/internal/status"
 )
 
 // SalesTargetReconciler keeps a SalesTarget's status: its period, capacity
 // and conditions.
 type SalesTargetReconciler struct {
 	client.Client
-	Scheme   *runtime.Scheme
 	Recorder events.EventRecorder
 	// Clock tells the time; tests inject a fake one.
 	Clock clock.PassiveClock
@@ -81,12 +81,17 @@ func (r *SalesTargetReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	updated := st.DeepCopy()
 	in, err := r.gather(ctx, st, now)
 	if err != nil {
-		setCondition(&updated.Status.Conditions, st.Generation, v1alpha1.ReadyCondition, metav1.ConditionFalse,
-			v1alpha1.ReconcileFailedReason, bounded(err.Error()))
-		return ctrl.Result{}, errors.Join(err, writeStatus(ctx, r.Client, r.Recorder, st, updated, st.Status, updated.Status))
+		status.Set(&updated.Status.Conditions, st.Generation, v1alpha1.ReadyCondition, metav1.ConditionFalse,
+			v1alpha1.ReconcileFailedReason, err.Error())
+		return ctrl.Result{}, errors.Join(err, status.Write(ctx, r.Client, r.Recorder, st, updated, st.Status, updated.Status, false))
 	}
 	requeue := decideSalesTargetStatus(updated, in, now)
-	if err := writeStatus(ctx, r.Client, r.Recorder, st, updated, st.Status, updated.Status); err != nil {
+	if err := status.Write(ctx, r.Client, r.Recorder, st, updated, st.Status, updated.Status, false); err != nil {
+		if apierrors.IsConflict(err) {
+			// A stale copy: evaluate again once the cache has caught up.
+			logf.FromContext(ctx).V(1).Info("Read a stale SalesTarget; evaluating again", "after", conflictRetry)
+			return ctrl.Result{RequeueAfter: conflictRetry}, nil
+		}
 		return ctrl.Result{}, err
 	}
 	logf.FromContext(ctx).V(1).Info("Reconciled SalesTarget", "requeueAfter", requeue)
@@ -140,25 +145,27 @@ func decideSalesTargetStatus(st *v1alpha1.SalesTarget, in salesTargetInput, now 
 		capacity := balance.Quantity(balance.Capacity(st.Spec.Capacity, now, time.UTC))
 		s.CapacityLeadsPerWeek = &capacity
 		s.PeriodStart, s.PeriodEnd, s.Horizon = nil, nil, nil
-		setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionFalse,
+		status.Set(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionFalse,
 			v1alpha1.InvalidTimeZoneReason, fmt.Sprintf("spec.period.timeZone: %v; use an IANA name such as Europe/Berlin", in.tzErr))
-		setCondition(&s.Conditions, gen, v1alpha1.MetricsAvailableCondition, metav1.ConditionUnknown,
+		status.Set(&s.Conditions, gen, v1alpha1.MetricsAvailableCondition, metav1.ConditionUnknown,
 			v1alpha1.NotYetQueriedReason, "Queries wait for a valid period")
-		setCondition(&s.Conditions, gen, v1alpha1.BalancedCondition, metav1.ConditionUnknown,
+		status.Set(&s.Conditions, gen, v1alpha1.BalancedCondition, metav1.ConditionUnknown,
 			v1alpha1.AwaitingMetricsReason, "Balance is judged once the period is valid")
-		setCondition(&s.Conditions, gen, v1alpha1.QuotaAtRiskCondition, metav1.ConditionUnknown,
+		status.Set(&s.Conditions, gen, v1alpha1.QuotaAtRiskCondition, metav1.ConditionUnknown,
 			v1alpha1.AwaitingMetricsReason, "Pace is judged once the period is valid")
 		return 0
 	}
 	// The input is built from the status as it was: whether it describes an
 	// earlier period decides which held values still count.
 	input := targetInput(st, in, now)
-	recordHealth(&s.Metrics, &s.Conditions, gen, salesTargetQueries(st), in.observed)
+	s.Metrics = health(s.Metrics, salesTargetQueries(st), in.observed)
+	metricsStatus, reason, msg := metricsCondition(salesTargetQueries(st), in.observed)
+	status.Set(&s.Conditions, gen, v1alpha1.MetricsAvailableCondition, metricsStatus, reason, msg)
 	if newPeriod(st, in) {
 		forgetEarlierPeriod(s.Metrics, in.observed)
 	}
 	s.PeriodStart, s.PeriodEnd = &metav1.Time{Time: p.Start}, &metav1.Time{Time: p.End}
-	setCondition(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionTrue,
+	status.Set(&s.Conditions, gen, v1alpha1.ReadyCondition, metav1.ConditionTrue,
 		v1alpha1.ReconciledReason, fmt.Sprintf("%s period %s to %s", st.Spec.Period.Cadence,
 			p.Start.Format(time.DateOnly), p.End.Format(time.DateOnly)))
 

@@ -30,6 +30,7 @@ import (
 	"github.com/truce-dev/truce/api/v1alpha1"
 	"github.com/truce-dev/truce/internal/balance"
 	"github.com/truce-dev/truce/internal/snapshot"
+	"github.com/truce-dev/truce/internal/status"
 )
 
 // newPeriod is true when status describes an earlier period than in's.
@@ -140,7 +141,7 @@ func setBalancedCondition(st *v1alpha1.SalesTarget, v balance.Verdict, now time.
 	s, gen := &st.Status, st.Generation
 	if v.Reason == v1alpha1.AwaitingMetricsReason {
 		s.Drift = nil
-		setCondition(&s.Conditions, gen, v1alpha1.BalancedCondition, metav1.ConditionUnknown, v.Reason, v.Message)
+		status.Set(&s.Conditions, gen, v1alpha1.BalancedCondition, metav1.ConditionUnknown, v.Reason, v.Message)
 		return time.Duration(math.MaxInt64)
 	}
 	if s.Drift == nil || s.Drift.Reason != v.Reason {
@@ -152,16 +153,16 @@ func setBalancedCondition(st *v1alpha1.SalesTarget, v balance.Verdict, now time.
 	}
 	if left := s.Drift.Since.Add(window).Sub(now); left > 0 {
 		if meta.FindStatusCondition(s.Conditions, v1alpha1.BalancedCondition) == nil {
-			setCondition(&s.Conditions, gen, v1alpha1.BalancedCondition, metav1.ConditionUnknown, v1alpha1.StabilizingReason,
+			status.Set(&s.Conditions, gen, v1alpha1.BalancedCondition, metav1.ConditionUnknown, v1alpha1.StabilizingReason,
 				fmt.Sprintf("%s seen since %s; judged once it lasts the stabilization window", v.Reason, s.Drift.Since.UTC().Format(time.RFC3339)))
 		}
 		return left
 	}
-	status := metav1.ConditionFalse
+	verdict := metav1.ConditionFalse
 	if v.Balanced() {
-		status = metav1.ConditionTrue
+		verdict = metav1.ConditionTrue
 	}
-	setCondition(&s.Conditions, gen, v1alpha1.BalancedCondition, status, v.Reason, v.Message)
+	status.Set(&s.Conditions, gen, v1alpha1.BalancedCondition, verdict, v.Reason, v.Message)
 	return time.Duration(math.MaxInt64)
 }
 
@@ -169,13 +170,13 @@ func setQuotaAtRiskCondition(st *v1alpha1.SalesTarget, r balance.Result) {
 	s, gen := &st.Status, st.Generation
 	switch {
 	case r.QuotaAtRisk == nil:
-		setCondition(&s.Conditions, gen, v1alpha1.QuotaAtRiskCondition, metav1.ConditionUnknown, v1alpha1.AwaitingMetricsReason,
+		status.Set(&s.Conditions, gen, v1alpha1.QuotaAtRiskCondition, metav1.ConditionUnknown, v1alpha1.AwaitingMetricsReason,
 			"Pace is projected once bookings are observed and a tenth of the period has passed")
 	case *r.QuotaAtRisk:
-		setCondition(&s.Conditions, gen, v1alpha1.QuotaAtRiskCondition, metav1.ConditionTrue, v1alpha1.BelowPaceReason,
+		status.Set(&s.Conditions, gen, v1alpha1.QuotaAtRiskCondition, metav1.ConditionTrue, v1alpha1.BelowPaceReason,
 			fmt.Sprintf("on pace for %.0f%% of quota (%.0f%% booked)", *r.ProjectedPercent, *r.AttainmentPercent))
 	default:
-		setCondition(&s.Conditions, gen, v1alpha1.QuotaAtRiskCondition, metav1.ConditionFalse, v1alpha1.OnPaceReason,
+		status.Set(&s.Conditions, gen, v1alpha1.QuotaAtRiskCondition, metav1.ConditionFalse, v1alpha1.OnPaceReason,
 			fmt.Sprintf("on pace for %.0f%% of quota (%.0f%% booked)", *r.ProjectedPercent, *r.AttainmentPercent))
 	}
 }
@@ -212,6 +213,6 @@ func setBookingsUnknown(st *v1alpha1.SalesTarget, p *balance.Period, r balance.R
 	if c := meta.FindStatusCondition(s.Conditions, v1alpha1.MetricsAvailableCondition); c != nil && c.Status == metav1.ConditionFalse {
 		msg += ". " + c.Message
 	}
-	setCondition(&s.Conditions, st.Generation, v1alpha1.MetricsAvailableCondition, metav1.ConditionFalse,
-		v1alpha1.BookingsUnknownReason, bounded(msg))
+	status.Set(&s.Conditions, st.Generation, v1alpha1.MetricsAvailableCondition, metav1.ConditionFalse,
+		v1alpha1.BookingsUnknownReason, msg)
 }

@@ -31,6 +31,7 @@ import (
 
 	"github.com/truce-dev/truce/internal/metrics"
 	"github.com/truce-dev/truce/internal/outreach"
+	"github.com/truce-dev/truce/internal/status"
 )
 
 // Options configures the controllers.
@@ -62,7 +63,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	if err := SetupIndexes(ctx, mgr.GetFieldIndexer()); err != nil {
 		return fmt.Errorf("registering indexes: %w", err)
 	}
-	rec := mgr.GetEventRecorder(FieldManager)
+	rec := mgr.GetEventRecorder(status.FieldManager)
 	gatherer := metricsGatherer{resolver: o.Sources, reader: o.Reader,
 		defaults: defaultSourceGrant{selector: o.DefaultSourceNamespaces, namespaces: mgr.GetClient()}}
 	batch := o.TargetBatchDelay
@@ -70,7 +71,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		batch = DefaultTargetBatchDelay
 	}
 	if err := (&SalesTargetReconciler{
-		Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Recorder: rec,
+		Client: mgr.GetClient(), Recorder: rec,
 		Clock: o.Clock, Metrics: gatherer, MaxConcurrentReconciles: o.MaxConcurrentReconciles,
 		BatchDelay: batch,
 		// The shard: which namespaces it acts in.
@@ -79,7 +80,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		return fmt.Errorf("setting up the SalesTarget controller: %w", err)
 	}
 	if err := (&CampaignReconciler{
-		Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Recorder: rec,
+		Client: mgr.GetClient(), Recorder: rec,
 		Clock: o.Clock, Metrics: gatherer, MaxConcurrentReconciles: o.MaxConcurrentReconciles,
 		Outreach: &outreach.Actuator{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(), Recorder: rec},
 		// The shard: which namespaces it acts in.

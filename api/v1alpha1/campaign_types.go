@@ -335,6 +335,58 @@ type ParallelismRecord struct {
 	Parallelism int32 `json:"parallelism"`
 }
 
+// ScalingMemory is what the scale-down stabilization window and the scale-up
+// rate limit remember between polls. The HPA keeps this in memory; truce
+// keeps it in status, so a restarted controller or a new leader honours
+// the window instead of scaling down at once.
+type ScalingMemory struct {
+	// recommendation is the parallelism the allocation needs now, before
+	// stabilization and rate limits, and since is when it was first
+	// recommended; it is taken to be recommended until another replaces it.
+	// +optional
+	Recommendation *ScaleRecommendation `json:"recommendation,omitempty"`
+
+	// earlier are the earlier recommendations of the stabilization window
+	// that still hold a scale-down back, oldest first, each with the last
+	// time it was recommended. Each is higher than every later one, so a
+	// recommendation that can no longer decide anything is dropped.
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=16
+	// +optional
+	Earlier []ScaleRecommendation `json:"earlier,omitempty"`
+
+	// changes are the changes of parallelism truce made within the scale-up
+	// period, oldest first, which the scale-up rate limit counts.
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=16
+	// +optional
+	Changes []ScaleChange `json:"changes,omitempty"`
+}
+
+// ScaleRecommendation is a raw recommendation of parallelism at a time.
+type ScaleRecommendation struct {
+	// time is when it was recommended: for status.scaling.recommendation
+	// the first time, for earlier ones the last.
+	// +required
+	Time metav1.Time `json:"time"`
+
+	// parallelism is the recommended number of workers.
+	// +kubebuilder:validation:Minimum=0
+	// +required
+	Parallelism int32 `json:"parallelism"`
+}
+
+// ScaleChange is a change of parallelism truce made.
+type ScaleChange struct {
+	// time is when the change was made.
+	// +required
+	Time metav1.Time `json:"time"`
+
+	// delta is the workers added, negative for workers removed.
+	// +required
+	Delta int32 `json:"delta"`
+}
+
 // CampaignStatus is what the controller observed and decided for a campaign.
 type CampaignStatus struct {
 	// observedGeneration is the generation of the spec this status describes.
@@ -389,6 +441,12 @@ type CampaignStatus struct {
 	// lastScaleTime is when the controller last changed the parallelism.
 	// +optional
 	LastScaleTime *metav1.Time `json:"lastScaleTime,omitempty"`
+
+	// scaling is what the scale-down stabilization window and the scale-up
+	// rate limit remember between polls: the recent recommendations and
+	// changes.
+	// +optional
+	Scaling *ScalingMemory `json:"scaling,omitempty"`
 
 	// metrics is the health of each query: its last value, last error and
 	// consecutive failures.

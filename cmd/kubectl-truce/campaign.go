@@ -31,8 +31,8 @@ import (
 
 	"github.com/truce-dev/truce/api/v1alpha1"
 	"github.com/truce-dev/truce/internal/balance"
-	"github.com/truce-dev/truce/internal/metrics"
 	"github.com/truce-dev/truce/internal/snapshot"
+	"github.com/truce-dev/truce/internal/status"
 )
 
 // CampaignReport is a campaign's yield, share and parallelism as truce
@@ -162,16 +162,21 @@ func campaignReport(camp *v1alpha1.Campaign, target *v1alpha1.SalesTarget, now t
 // holds the parallelism where it is.
 func parallelism(camp *v1alpha1.Campaign, rep CampaignReport, history []balance.WorkerRecord, now time.Time) ParallelismReport {
 	s, o, p := camp.Status, camp.Spec.Outreach, rep.Parallelism
-	failures := metrics.Failures(s.Metrics, string(v1alpha1.LeadsMetric))
+	failures := status.Failures(s.Metrics, string(v1alpha1.LeadsMetric))
 	current := ptr.Deref(s.CurrentParallelism, 0)
 	share := ptr.Deref(rep.ShareLeadsPerWeek, 0)
 	if rep.Yield.PerWorker > 0 {
 		p.Needed = share / rep.Yield.PerWorker
 	}
+	memory := snapshot.Memory(s.Scaling)
+	if s.Scaling == nil {
+		// A status written before truce kept its scale memory.
+		memory.Changes = balance.ChangesOf(history)
+	}
 	d := balance.DesiredParallelism(balance.ScaleInput{
 		Now: now, Current: current, Allocated: share, Yield: rep.Yield.PerWorker,
 		Min: p.Min, Max: p.Max, Suspended: camp.Spec.Suspend, Behavior: o.Behavior,
-		Changes:        balance.ChangesOf(history),
+		History: memory.Recommendations(now), Changes: memory.Changes,
 		MetricsFailing: failures > 0 || (rep.ShareLeadsPerWeek == nil && !camp.Spec.Suspend),
 		Failures:       failures, Fallback: o.Fallback,
 		Unlimited: camp.Spec.Mode == v1alpha1.RecommendMode,

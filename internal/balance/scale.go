@@ -81,6 +81,9 @@ type ScaleDecision struct {
 	History []Recommendation
 	Changes []Change
 	Reason  string
+	// Raw is the recommendation before stabilization and rate limits; nil
+	// when none was made (suspended, metrics failing, no yield).
+	Raw *int32
 }
 
 // DesiredParallelism decides a campaign's parallelism the way the HPA
@@ -124,6 +127,7 @@ func decide(in ScaleInput, b scaleBehavior, lo, hi, current int32, d ScaleDecisi
 		raw = current
 	}
 	d.History = append(d.History, Recommendation{Time: in.Now, Parallelism: raw})
+	d.Raw = &raw
 	stabilized := raw
 	for _, r := range d.History {
 		stabilized = max(stabilized, r.Parallelism)

@@ -105,13 +105,13 @@ func NewReader(c clock.PassiveClock, maxBytes int64, reg prometheus.Registerer) 
 // fetched before its slot began, and so never one older than its interval.
 // Every failure is an *Error that names the query.
 func (r *Reader) Read(ctx context.Context, src Source, query string, vars Vars, interval time.Duration) (float64, error) {
-	v, _, err := r.ReadFetched(ctx, src, query, vars, interval)
+	v, _, err := r.readFetched(ctx, src, query, vars, interval)
 	return v, err
 }
 
-// ReadFetched is Read that also returns when the response it answered from
+// readFetched is Read that also returns when the response it answered from
 // was fetched, so a caller can tell a new reading from one it saw before.
-func (r *Reader) ReadFetched(ctx context.Context, src Source, query string, vars Vars, interval time.Duration) (float64, time.Time, error) {
+func (r *Reader) readFetched(ctx context.Context, src Source, query string, vars Vars, interval time.Duration) (float64, time.Time, error) {
 	expanded := Expand(query, vars, r.clock.Now())
 	e, key, err := r.fetch(ctx, src, expanded, interval)
 	if err != nil {

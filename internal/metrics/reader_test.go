@@ -102,7 +102,7 @@ func TestReaderSendsEachRequestOncePerInterval(t *testing.T) {
 	fetched := clock.Now()
 	clock.Step(interval - time.Second)
 	for range 10 {
-		_, at, err := reader.ReadFetched(context.Background(), src, query, Vars{}, interval)
+		_, at, err := reader.readFetched(context.Background(), src, query, Vars{}, interval)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -117,7 +117,7 @@ func TestReaderSendsEachRequestOncePerInterval(t *testing.T) {
 	// The next interval sends the query again, once: a new reading.
 	clock.Step(2 * time.Second)
 	for range 10 {
-		_, at, err := reader.ReadFetched(context.Background(), src, query, Vars{}, interval)
+		_, at, err := reader.readFetched(context.Background(), src, query, Vars{}, interval)
 		if err != nil {
 			t.Fatal(err)
 		}

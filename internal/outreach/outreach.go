@@ -43,6 +43,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"github.com/truce-dev/truce/api/v1alpha1"
+	"github.com/truce-dev/truce/internal/status"
 )
 
 const (
@@ -54,8 +55,6 @@ const (
 	// GenerationAnnotation holds the campaign's generation when the Job was
 	// created, which orders revisions more finely than timestamps.
 	GenerationAnnotation = "revops.truce.dev/campaign-generation"
-	// fieldManager is the owner of truce's writes.
-	fieldManager = "truce-controller"
 	// maxNamePrefix keeps <campaign>-<hash> within 63 characters, the
 	// limit of the job-name label Kubernetes puts on a Job's Pods.
 	maxNamePrefix = 63 - 1 - hashLength
@@ -76,6 +75,34 @@ type State struct {
 	ActiveJob string
 	// Blocked says why the workload cannot be scaled at all; nil when it can.
 	Blocked *Blocked
+	// ready is the Job's ready pods once the Job controller reports them
+	// (readyKnown).
+	ready      int32
+	readyKnown bool
+}
+
+// Observation is one read of a campaign's workload: its state, and what
+// Scale starts from, so that a poll reads the workload once.
+type Observation struct {
+	State State
+	// jobs are the Jobs that carry the campaign's label, from the cache.
+	jobs []batchv1.Job
+	// scale is the scale target's /scale as read.
+	scale *unstructured.Unstructured
+}
+
+// Expect is the state Scale leaves when it runs the workload at n and
+// succeeds: a poll writes it to status before it acts, and again only when
+// the action left another.
+func (o Observation) Expect(camp *v1alpha1.Campaign, n int32) State {
+	if camp.Spec.Outreach.ScaleTargetRef != nil {
+		return State{Parallelism: n, Running: n}
+	}
+	s := State{Parallelism: n, Running: n, ActiveJob: JobName(camp.Name, camp.Spec.Outreach.JobTemplate)}
+	if o.State.ActiveJob == s.ActiveJob && o.State.readyKnown {
+		s.ready, s.readyKnown, s.Running = o.State.ready, true, min(n, o.State.ready)
+	}
+	return s
 }
 
 // Blocked is a state of the workload that scaling cannot change and a
@@ -136,21 +163,32 @@ func JobName(campaign string, t *batchv1.JobTemplateSpec) string {
 	return shortened(campaign, append([]byte(campaign+"\x00"), data...))
 }
 
-// Observe reads the workload's current state.
-func (a *Actuator) Observe(ctx context.Context, camp *v1alpha1.Campaign) (State, error) {
+// Observe reads the workload's current state: a scale target's /scale, or
+// the campaign's Jobs from the cache.
+func (a *Actuator) Observe(ctx context.Context, camp *v1alpha1.Campaign) (Observation, error) {
 	if ref := camp.Spec.Outreach.ScaleTargetRef; ref != nil {
 		scale, err := a.getScale(ctx, camp.Namespace, ref)
 		if err != nil {
-			return State{}, err
+			return Observation{}, err
 		}
 		n := replicas(scale)
-		return State{Parallelism: n, Running: n}, nil
+		return Observation{State: State{Parallelism: n, Running: n}, scale: scale}, nil
 	}
-	job, err := a.currentJob(ctx, camp)
-	if err != nil || job == nil {
-		return State{}, err
+	if camp.Spec.Outreach.JobTemplate == nil {
+		return Observation{}, nil
 	}
-	return jobState(camp, job), nil
+	var list batchv1.JobList
+	if err := a.Client.List(ctx, &list, client.InNamespace(camp.Namespace), client.MatchingLabels{CampaignLabel: CampaignLabelValue(camp.Name)}); err != nil {
+		return Observation{}, fmt.Errorf("listing the Jobs of Campaign %q: %w", camp.Name, err)
+	}
+	o := Observation{jobs: list.Items}
+	name := JobName(camp.Name, camp.Spec.Outreach.JobTemplate)
+	for i := range o.jobs {
+		if o.jobs[i].Name == name {
+			o.State = jobState(camp, &o.jobs[i])
+		}
+	}
+	return o, nil
 }
 
 // jobState is what the current revision's Job runs. A finished Job runs
@@ -172,11 +210,12 @@ func jobState(camp *v1alpha1.Campaign, job *batchv1.Job) State {
 			job.Name)}}
 	}
 	p := jobParallelism(job)
-	running := p
+	s := State{Parallelism: p, Running: p, ActiveJob: job.Name}
 	if r := job.Status.Ready; r != nil {
-		running = min(p, max(*r, 0))
+		s.ready, s.readyKnown = max(*r, 0), true
+		s.Running = min(p, s.ready)
 	}
-	return State{Parallelism: p, Running: running, ActiveJob: job.Name}
+	return s
 }
 
 // conditionText is a Job condition's reason and message, cut short.
@@ -187,30 +226,31 @@ func conditionText(j *batchv1.Job, t batchv1.JobConditionType) string {
 			if c.Message != "" {
 				text += ": " + c.Message
 			}
-			if len(text) > 200 {
-				text = text[:200] + "..."
-			}
-			return " (" + text + ")"
+			return " (" + status.Truncate(text, 200) + ")"
 		}
 	}
 	return ""
 }
 
-// Scale runs the workload at parallelism, creating or replacing the Job of
-// the current template revision as needed, and records an Event when the
-// parallelism changes. It returns the state it leaves.
-func (a *Actuator) Scale(ctx context.Context, camp *v1alpha1.Campaign, parallelism int32) (State, error) {
+// Scale runs the workload at parallelism, starting from what Observe read:
+// it creates or replaces the Job of the current template revision as
+// needed, and records an Event when the parallelism changes. It returns the
+// state it leaves.
+func (a *Actuator) Scale(ctx context.Context, camp *v1alpha1.Campaign, o Observation, parallelism int32) (State, error) {
 	if ref := camp.Spec.Outreach.ScaleTargetRef; ref != nil {
-		return a.scaleTarget(ctx, camp, ref, parallelism)
+		return a.scaleTarget(ctx, camp, ref, o.scale, parallelism)
 	}
-	return a.scaleJob(ctx, camp, parallelism)
+	return a.scaleJob(ctx, camp, o.jobs, parallelism)
 }
 
-func (a *Actuator) scaleTarget(ctx context.Context, camp *v1alpha1.Campaign, ref *v1alpha1.ScaleTargetReference, n int32) (State, error) {
-	scale, err := a.getScale(ctx, camp.Namespace, ref)
-	if err != nil {
-		return State{}, err
+// scaleTarget updates the /scale it read, with that read's resource
+// version: a target changed since fails with a conflict, and is read again
+// at the next poll.
+func (a *Actuator) scaleTarget(ctx context.Context, camp *v1alpha1.Campaign, ref *v1alpha1.ScaleTargetReference, scale *unstructured.Unstructured, n int32) (State, error) {
+	if scale == nil {
+		return State{}, fmt.Errorf("the scale of %s %q was not read", ref.Kind, ref.Name)
 	}
+	scale = scale.DeepCopy()
 	from := replicas(scale)
 	if from == n {
 		return State{Parallelism: n, Running: n}, nil
@@ -254,14 +294,11 @@ func targetObject(ns string, ref *v1alpha1.ScaleTargetReference) *unstructured.U
 	return u
 }
 
-func (a *Actuator) scaleJob(ctx context.Context, camp *v1alpha1.Campaign, n int32) (State, error) {
-	tmpl := camp.Spec.Outreach.JobTemplate
-	name := JobName(camp.Name, tmpl)
-	jobs, err := a.jobs(ctx, camp)
-	if err != nil {
-		return State{}, err
-	}
+func (a *Actuator) scaleJob(ctx context.Context, camp *v1alpha1.Campaign, observed []batchv1.Job, n int32) (State, error) {
+	name := JobName(camp.Name, camp.Spec.Outreach.JobTemplate)
+	jobs := controlled(camp, observed)
 	var job *batchv1.Job
+	var err error
 	for i := range jobs {
 		if jobs[i].Name == name {
 			// A copy: retireOldJobs sorts jobs, which would move another
@@ -276,7 +313,7 @@ func (a *Actuator) scaleJob(ctx context.Context, camp *v1alpha1.Campaign, n int3
 	} else if from := jobParallelism(job); from != n && !finished(job) {
 		patch := client.MergeFrom(job.DeepCopy())
 		setParallelism(job, n)
-		if err := a.Client.Patch(ctx, job, patch, client.FieldOwner(fieldManager)); err != nil {
+		if err := a.Client.Patch(ctx, job, patch, client.FieldOwner(status.FieldManager)); err != nil {
 			return State{}, fmt.Errorf("scaling Job %q: %w", name, err)
 		}
 		a.event(camp, "Scaled", "Scaled Job %q from %d to %d workers", name, from, n)
@@ -312,7 +349,7 @@ func (a *Actuator) createJob(ctx context.Context, camp *v1alpha1.Campaign, name 
 	if err := controllerutil.SetControllerReference(camp, job, a.Scheme); err != nil {
 		return nil, err
 	}
-	err := a.Client.Create(ctx, job, client.FieldOwner(fieldManager))
+	err := a.Client.Create(ctx, job, client.FieldOwner(status.FieldManager))
 	if apierrors.IsAlreadyExists(err) {
 		// Not in the cache yet, or not truce's: the cache holds only Jobs
 		// with the campaign label, so ask the API server.
@@ -368,36 +405,16 @@ func (a *Actuator) retireOldJobs(ctx context.Context, camp *v1alpha1.Campaign, c
 	return nil
 }
 
-// currentJob is the Job of the current template revision, nil if none.
-func (a *Actuator) currentJob(ctx context.Context, camp *v1alpha1.Campaign) (*batchv1.Job, error) {
-	if camp.Spec.Outreach.JobTemplate == nil {
-		return nil, nil
-	}
-	job := &batchv1.Job{}
-	key := client.ObjectKey{Namespace: camp.Namespace, Name: JobName(camp.Name, camp.Spec.Outreach.JobTemplate)}
-	if err := a.Client.Get(ctx, key, job); err != nil {
-		if apierrors.IsNotFound(err) {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("reading Job %q: %w", key.Name, err)
-	}
-	return job, nil
-}
-
-// jobs lists the campaign's Jobs from the cache by label, keeping only
-// those it controls.
-func (a *Actuator) jobs(ctx context.Context, camp *v1alpha1.Campaign) ([]batchv1.Job, error) {
-	var list batchv1.JobList
-	if err := a.Client.List(ctx, &list, client.InNamespace(camp.Namespace), client.MatchingLabels{CampaignLabel: CampaignLabelValue(camp.Name)}); err != nil {
-		return nil, fmt.Errorf("listing the Jobs of Campaign %q: %w", camp.Name, err)
-	}
-	out := list.Items[:0]
-	for _, j := range list.Items {
-		if metav1.IsControlledBy(&j, camp) {
-			out = append(out, j)
+// controlled are the Jobs the campaign controls, copied: retireOldJobs
+// sorts them.
+func controlled(camp *v1alpha1.Campaign, jobs []batchv1.Job) []batchv1.Job {
+	var out []batchv1.Job
+	for i := range jobs {
+		if metav1.IsControlledBy(&jobs[i], camp) {
+			out = append(out, *jobs[i].DeepCopy())
 		}
 	}
-	return out, nil
+	return out
 }
 
 func (a *Actuator) event(camp *v1alpha1.Campaign, reason, format string, args ...any) {

@@ -132,7 +132,7 @@ func TestJobLifecycle(t *testing.T) {
 	camp := jobCampaign(t, ns)
 	a := &Actuator{Client: k8s, Scheme: scheme}
 
-	st, err := a.Scale(ctx, camp, 3)
+	st, err := observeAndScale(ctx, a, camp, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,18 +154,18 @@ func TestJobLifecycle(t *testing.T) {
 
 	// A controller that restarted knows nothing and finds the same Job.
 	restarted := &Actuator{Client: k8s, Scheme: scheme}
-	if st, err = restarted.Scale(ctx, camp, 5); err != nil {
+	if st, err = observeAndScale(ctx, restarted, camp, 5); err != nil {
 		t.Fatal(err)
 	}
 	if jobs = campaignJobs(t, camp); len(jobs) != 1 || *jobs[0].Spec.Parallelism != 5 {
 		t.Fatalf("after a restart: %d Jobs, want 1 at 5 workers", len(jobs))
 	}
-	if obs, err := a.Observe(ctx, camp); err != nil || obs.Parallelism != 5 || obs.ActiveJob != name {
+	if obs, err := observe(ctx, a, camp); err != nil || obs.Parallelism != 5 || obs.ActiveJob != name {
 		t.Fatalf("observed %+v, %v", obs, err)
 	}
 
 	// Zero suspends the Job.
-	if _, err = a.Scale(ctx, camp, 0); err != nil {
+	if _, err = observeAndScale(ctx, a, camp, 0); err != nil {
 		t.Fatal(err)
 	}
 	jobs = campaignJobs(t, camp)
@@ -175,7 +175,7 @@ func TestJobLifecycle(t *testing.T) {
 
 	// A new template revision replaces the running Job.
 	camp.Spec.Outreach.JobTemplate.Spec.Template.Spec.Containers[0].Image = "sequencer:2"
-	if st, err = a.Scale(ctx, camp, 4); err != nil {
+	if st, err = observeAndScale(ctx, a, camp, 4); err != nil {
 		t.Fatal(err)
 	}
 	newName := JobName(camp.Name, camp.Spec.Outreach.JobTemplate)
@@ -230,7 +230,7 @@ func TestScaleReportsTheCurrentRevisionsJob(t *testing.T) {
 	ns := namespace(t)
 	camp := jobCampaign(t, ns)
 	a := &Actuator{Client: k8s, Scheme: scheme}
-	old, err := a.Scale(ctx, camp, 2)
+	old, err := observeAndScale(ctx, a, camp, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +248,7 @@ func TestScaleReportsTheCurrentRevisionsJob(t *testing.T) {
 	want := JobName(camp.Name, camp.Spec.Outreach.JobTemplate)
 	// The first call creates the new revision's Job, the second finds both.
 	for _, n := range []int32{3, 5} {
-		cur, err := a.Scale(ctx, camp, n)
+		cur, err := observeAndScale(ctx, a, camp, n)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -266,7 +266,7 @@ func TestRunningCountsTheJobsReadyPods(t *testing.T) {
 	ns := namespace(t)
 	camp := jobCampaign(t, ns)
 	a := &Actuator{Client: k8s, Scheme: scheme}
-	cur, err := a.Scale(ctx, camp, 2)
+	cur, err := observeAndScale(ctx, a, camp, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,17 +284,17 @@ func TestRunningCountsTheJobsReadyPods(t *testing.T) {
 	}
 	// The cache-less client reads what was written; Scale patches the Job
 	// and reports from the API server's answer.
-	if got, err := a.Observe(ctx, camp); err != nil || got.Parallelism != 2 || got.Running != 1 {
+	if got, err := observe(ctx, a, camp); err != nil || got.Parallelism != 2 || got.Running != 1 {
 		t.Errorf("Observe = %+v, %v; want parallelism 2 with 1 running", got, err)
 	}
-	up, err := a.Scale(ctx, camp, 8)
+	up, err := observeAndScale(ctx, a, camp, 8)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if up.Parallelism != 8 || up.Running != 1 {
 		t.Errorf("right after a scale-up Scale = %+v, want parallelism 8 with the 1 pod that runs", up)
 	}
-	down, err := a.Scale(ctx, camp, 0)
+	down, err := observeAndScale(ctx, a, camp, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,7 +316,7 @@ func TestFinishedAndForeignJobsAreReportedNotScaled(t *testing.T) {
 		t.Run(c.name+" runs nothing and says what to do", func(t *testing.T) {
 			ns := namespace(t)
 			camp := jobCampaign(t, ns)
-			st, err := a.Scale(ctx, camp, 4)
+			st, err := observeAndScale(ctx, a, camp, 4)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -325,7 +325,7 @@ func TestFinishedAndForeignJobsAreReportedNotScaled(t *testing.T) {
 				t.Fatal(err)
 			}
 			c.finish(t, j)
-			got, err := a.Observe(ctx, camp)
+			got, err := observe(ctx, a, camp)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -334,31 +334,41 @@ func TestFinishedAndForeignJobsAreReportedNotScaled(t *testing.T) {
 			}
 		})
 	}
-	t.Run("a Job of the campaign's name that it does not control is never its own", func(t *testing.T) {
-		ns := namespace(t)
-		camp := jobCampaign(t, ns)
-		name := JobName(camp.Name, camp.Spec.Outreach.JobTemplate)
-		foreign := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, Spec: *camp.Spec.Outreach.JobTemplate.Spec.DeepCopy()}
-		foreign.Spec.Parallelism = ptr.To[int32](7)
-		if err := k8s.Create(ctx, foreign); err != nil {
-			t.Fatal(err)
-		}
-		got, err := a.Observe(ctx, camp)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got.ActiveJob != "" || got.Parallelism != 0 || got.Blocked == nil || got.Blocked.Reason != v1alpha1.JobConflictReason {
-			t.Errorf("observed %+v (%+v), want no Job of its own, blocked with JobConflict", got, got.Blocked)
-		}
-		// Scale reports the conflict (the controller's cache holds only
-		// labelled Jobs, so it may try to create the Job first).
-		if st, err := a.Scale(ctx, camp, 2); err == nil && (st.ActiveJob != "" || st.Blocked == nil || st.Blocked.Reason != v1alpha1.JobConflictReason) {
-			t.Errorf("Scale adopted a Job the campaign does not control: %+v", st)
-		}
-		if err := k8s.Get(ctx, client.ObjectKeyFromObject(foreign), foreign); err != nil || *foreign.Spec.Parallelism != 7 || len(foreign.OwnerReferences) != 0 {
-			t.Errorf("the foreign Job changed: %v %+v", err, foreign.ObjectMeta.OwnerReferences)
-		}
-	})
+	// A foreign Job that carries the campaign's label is in the
+	// controller's cache and seen at once; one without it is not, and is
+	// found when the Job is created.
+	for _, labelled := range []bool{true, false} {
+		t.Run(fmt.Sprintf("a Job of the campaign's name that it does not control is never its own (labelled %v)", labelled), func(t *testing.T) {
+			ns := namespace(t)
+			camp := jobCampaign(t, ns)
+			name := JobName(camp.Name, camp.Spec.Outreach.JobTemplate)
+			foreign := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, Spec: *camp.Spec.Outreach.JobTemplate.Spec.DeepCopy()}
+			if labelled {
+				foreign.Labels = map[string]string{CampaignLabel: CampaignLabelValue(camp.Name)}
+			}
+			foreign.Spec.Parallelism = ptr.To[int32](7)
+			if err := k8s.Create(ctx, foreign); err != nil {
+				t.Fatal(err)
+			}
+			got, err := observe(ctx, a, camp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if labelled && (got.ActiveJob != "" || got.Parallelism != 0 || got.Blocked == nil || got.Blocked.Reason != v1alpha1.JobConflictReason) {
+				t.Errorf("observed %+v (%+v), want no Job of its own, blocked with JobConflict", got, got.Blocked)
+			}
+			if !labelled && (got.ActiveJob != "" || got.Parallelism != 0) {
+				t.Errorf("observed %+v, want no Job of its own", got)
+			}
+			// Scale reports the conflict.
+			if st, err := observeAndScale(ctx, a, camp, 2); err == nil && (st.ActiveJob != "" || st.Blocked == nil || st.Blocked.Reason != v1alpha1.JobConflictReason) {
+				t.Errorf("Scale adopted a Job the campaign does not control: %+v", st)
+			}
+			if err := k8s.Get(ctx, client.ObjectKeyFromObject(foreign), foreign); err != nil || *foreign.Spec.Parallelism != 7 || len(foreign.OwnerReferences) != 0 {
+				t.Errorf("the foreign Job changed: %v %+v", err, foreign.ObjectMeta.OwnerReferences)
+			}
+		})
+	}
 }
 
 func TestScaleSubresource(t *testing.T) {
@@ -385,10 +395,10 @@ func TestScaleSubresource(t *testing.T) {
 		}},
 	}
 	a := &Actuator{Client: k8s, Scheme: scheme}
-	if st, err := a.Observe(ctx, camp); err != nil || st.Parallelism != 1 {
+	if st, err := observe(ctx, a, camp); err != nil || st.Parallelism != 1 {
 		t.Fatalf("observed %+v, %v; want 1", st, err)
 	}
-	if st, err := a.Scale(ctx, camp, 7); err != nil || st.Parallelism != 7 {
+	if st, err := observeAndScale(ctx, a, camp, 7); err != nil || st.Parallelism != 7 {
 		t.Fatalf("scaled to %+v, %v; want 7", st, err)
 	}
 	if err := k8s.Get(ctx, client.ObjectKeyFromObject(dep), dep); err != nil || *dep.Spec.Replicas != 7 {
@@ -401,10 +411,10 @@ func TestScaleSubresource(t *testing.T) {
 	stored := camp.DeepCopy()
 	stored.Spec.Outreach.ScaleTargetRef.APIVersion = ""
 	const fix = "spec.outreach.scaleTargetRef.apiVersion is empty: set it to the target's group/version"
-	if _, err := a.Observe(ctx, stored); err == nil || !strings.Contains(err.Error(), fix) {
+	if _, err := observe(ctx, a, stored); err == nil || !strings.Contains(err.Error(), fix) {
 		t.Fatalf("observing a target with an empty apiVersion: %v", err)
 	}
-	if _, err := a.Scale(ctx, stored, 0); err == nil || !strings.Contains(err.Error(), fix) {
+	if _, err := observeAndScale(ctx, a, stored, 0); err == nil || !strings.Contains(err.Error(), fix) {
 		t.Fatalf("scaling a target with an empty apiVersion: %v", err)
 	}
 	if err := k8s.Get(ctx, client.ObjectKeyFromObject(dep), dep); err != nil || *dep.Spec.Replicas != 7 {
@@ -412,7 +422,7 @@ func TestScaleSubresource(t *testing.T) {
 	}
 
 	camp.Spec.Outreach.ScaleTargetRef.Name = "missing"
-	if _, err := a.Scale(ctx, camp, 2); err == nil || !strings.Contains(err.Error(), `Deployment "missing"`) {
+	if _, err := observeAndScale(ctx, a, camp, 2); err == nil || !strings.Contains(err.Error(), `Deployment "missing"`) {
 		t.Fatalf("scaling a missing target: %v", err)
 	}
 }
@@ -466,7 +476,7 @@ func TestFinishedJobsAreKeptWithinHistoryLimits(t *testing.T) {
 		if err := k8s.Update(ctx, camp); err != nil {
 			t.Fatal(err)
 		}
-		st, err := a.Scale(ctx, camp, 2)
+		st, err := observeAndScale(ctx, a, camp, 2)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -479,7 +489,7 @@ func TestFinishedJobsAreKeptWithinHistoryLimits(t *testing.T) {
 			complete(t, j, i < 3)
 		}
 	}
-	if _, err := a.Scale(ctx, camp, 2); err != nil {
+	if _, err := observeAndScale(ctx, a, camp, 2); err != nil {
 		t.Fatal(err)
 	}
 	got := names(campaignJobs(t, camp))
@@ -489,4 +499,19 @@ func TestFinishedJobsAreKeptWithinHistoryLimits(t *testing.T) {
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("kept %v, want the newest success, the failure and the running Job: %v", got, want)
 	}
+}
+
+// observe is the state Observe reads.
+func observe(ctx context.Context, a *Actuator, camp *v1alpha1.Campaign) (State, error) {
+	o, err := a.Observe(ctx, camp)
+	return o.State, err
+}
+
+// observeAndScale scales as a poll does: from what it observed.
+func observeAndScale(ctx context.Context, a *Actuator, camp *v1alpha1.Campaign, n int32) (State, error) {
+	o, err := a.Observe(ctx, camp)
+	if err != nil {
+		return State{}, err
+	}
+	return a.Scale(ctx, camp, o, n)
 }

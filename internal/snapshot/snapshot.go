@@ -227,12 +227,62 @@ func Judgement(camp *v1alpha1.Campaign, target *v1alpha1.SalesTarget) balance.Ca
 	}
 	if target != nil {
 		j.Target, j.Tolerance, j.PlanQualifiedPercent = target.Name, balance.Tolerance(target.Spec.Drift), target.Spec.Plan.QualifiedPercent
-		c := meta.FindStatusCondition(target.Status.Conditions, v1alpha1.BalancedCondition)
-		j.TargetShort = c != nil && c.Status == metav1.ConditionFalse &&
-			(c.Reason == v1alpha1.LeadShortfallReason || slices.Contains(target.Status.DriftClasses, v1alpha1.LeadShortfallReason))
+		j.TargetShort = targetShort(target)
 		if a := Allocation(camp, target); a != nil && s.AllocatedLeadsPerWeek != nil {
 			j.Allocated, j.AtMax = ptr.To(s.AllocatedLeadsPerWeek.AsApproximateFloat64()), a.AtMax
 		}
 	}
 	return j
+}
+
+// targetShort says whether the target's verdict is a lead shortfall, alone
+// or among its classes of drift.
+func targetShort(target *v1alpha1.SalesTarget) bool {
+	c := meta.FindStatusCondition(target.Status.Conditions, v1alpha1.BalancedCondition)
+	return c != nil && c.Status == metav1.ConditionFalse &&
+		(c.Reason == v1alpha1.LeadShortfallReason || slices.Contains(target.Status.DriftClasses, v1alpha1.LeadShortfallReason))
+}
+
+// TargetReads is what a campaign's poll reads of its SalesTarget: the spec
+// (by generation), the period's start, the campaign's allocation and
+// whether the target is short of leads. Two that are semantically equal
+// (equality.Semantic) poll alike.
+type TargetReads struct {
+	Generation  int64
+	PeriodStart metav1.Time
+	Allocation  v1alpha1.CampaignAllocation
+	Short       bool
+}
+
+// ReadsOf is what campaign reads of target.
+func ReadsOf(target *v1alpha1.SalesTarget, campaign string) TargetReads {
+	r := TargetReads{Generation: target.Generation, Short: targetShort(target)}
+	if p := target.Status.PeriodStart; p != nil {
+		r.PeriodStart = *p
+	}
+	for _, a := range target.Status.Campaigns {
+		if a.Name == campaign {
+			r.Allocation = a
+		}
+	}
+	return r
+}
+
+// Memory is what the campaign's stabilization window and scale-up rate
+// limit remember, from status.
+func Memory(s *v1alpha1.ScalingMemory) balance.ScaleMemory {
+	var m balance.ScaleMemory
+	if s == nil {
+		return m
+	}
+	if r := s.Recommendation; r != nil {
+		m.Current = &balance.Recommendation{Time: r.Time.Time, Parallelism: r.Parallelism}
+	}
+	for _, r := range s.Earlier {
+		m.Earlier = append(m.Earlier, balance.Recommendation{Time: r.Time.Time, Parallelism: r.Parallelism})
+	}
+	for _, c := range s.Changes {
+		m.Changes = append(m.Changes, balance.Change{Time: c.Time.Time, Delta: c.Delta})
+	}
+	return m
 }

@@ -34,6 +34,7 @@ import (
 
 	"github.com/truce-dev/truce/api/v1alpha1"
 	"github.com/truce-dev/truce/internal/balance"
+	"github.com/truce-dev/truce/internal/snapshot"
 )
 
 // Register adds the funnel collector, reading mgr's cache, to reg
@@ -99,16 +100,13 @@ func collectSalesTarget(ch chan<- prometheus.Metric, st *v1alpha1.SalesTarget) {
 	gauge(stNeed, s.NeedLeadsPerWeek, 1)
 	gauge(stDemand, s.DemandLeadsPerWeek, 1)
 	gauge(stSupply, s.SupplyLeadsPerWeek, 1)
-	gauge(stOpenLeads, metricValue(s.Metrics, "openLeads"), 1)
+	gauge(stOpenLeads, metricValue(s.Metrics, string(v1alpha1.OpenLeadsMetric)), 1)
 	gauge(stAttainment, s.AttainmentPercent, 0.01)
 	gauge(stProjected, s.ProjectedAttainmentPercent, 0.01)
 	gauge(stWinRate, s.WinRatePercent, 0.01, string(s.WinRateBasis))
 	gauge(stDealSize, s.AverageDealSize, 1, string(s.DealSizeBasis))
 	if q := st.Spec.Quota; q.Revenue != nil || q.Deals != nil {
-		unit, booked := quotaUnit(q), "closedWonRevenue"
-		if unit == "deals" {
-			booked = "closedWonDeals"
-		}
+		unit, booked := quotaUnit(q), string(snapshot.BookingsMetric(st))
 		if v, ok := currentQuota(st); ok {
 			ch <- prometheus.MustNewConstMetric(stQuota, prometheus.GaugeValue, v, with(labels, unit)...)
 		}

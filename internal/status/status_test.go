@@ -14,10 +14,12 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers
+package status
 
 import (
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
@@ -69,5 +71,24 @@ func TestEventsFollowStatusAndReason(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A 40 KB error text once made every status patch fail, forever.
+func TestMessagesAreBounded(t *testing.T) {
+	var conds []metav1.Condition
+	Set(&conds, 1, v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.ReconcileFailedReason, strings.Repeat("é", 20000))
+	got := conds[0].Message
+	if len(got) > MaxConditionMessage || !utf8.ValidString(got) || !strings.HasSuffix(got, "...") {
+		t.Errorf("bounded to %d bytes, valid UTF-8 %v", len(got), utf8.ValidString(got))
+	}
+	if Truncate("short", MaxConditionMessage) != "short" {
+		t.Error("a short message changed")
+	}
+	// A cut never splits a character, whatever the bound.
+	for n := range 12 {
+		if cut := Truncate("ééééé€€", n); len(cut) > n || !utf8.ValidString(cut) {
+			t.Errorf("Truncate to %d: %q", n, cut)
+		}
 	}
 }

@@ -21,11 +21,13 @@ import (
 	"reflect"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/truce-dev/truce/api/v1alpha1"
@@ -92,4 +94,40 @@ func enqueueTargetOf(q requestQueue, obj client.Object, delay time.Duration) {
 		return
 	}
 	q.AddAfter(req, delay)
+}
+
+// targetToCampaigns enqueues the Campaigns of a SalesTarget, through the
+// cache's field index: all of them when the target is created or deleted,
+// and on an update only those whose reads of it changed (snapshot.ReadsOf),
+// so a target's status write does not poll every campaign again.
+func targetToCampaigns(c client.Reader) handler.EventHandler {
+	enqueue := func(ctx context.Context, q requestQueue, st client.Object, changed func(name string) bool) {
+		var list v1alpha1.CampaignList
+		if err := c.List(ctx, &list, client.InNamespace(st.GetNamespace()), client.MatchingFields{SalesTargetRefIndex: st.GetName()}); err != nil {
+			logf.FromContext(ctx).Error(err, "Listing campaigns of SalesTarget", "salesTarget", st.GetName())
+			return
+		}
+		for i := range list.Items {
+			if changed == nil || changed(list.Items[i].Name) {
+				q.Add(reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+			}
+		}
+	}
+	return handler.Funcs{
+		CreateFunc: func(ctx context.Context, e event.CreateEvent, q requestQueue) { enqueue(ctx, q, e.Object, nil) },
+		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q requestQueue) { enqueue(ctx, q, e.Object, nil) },
+		GenericFunc: func(ctx context.Context, e event.GenericEvent, q requestQueue) {
+			enqueue(ctx, q, e.Object, nil)
+		},
+		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q requestQueue) {
+			old, ok1 := e.ObjectOld.(*v1alpha1.SalesTarget)
+			cur, ok2 := e.ObjectNew.(*v1alpha1.SalesTarget)
+			if !ok1 || !ok2 {
+				return
+			}
+			enqueue(ctx, q, cur, func(name string) bool {
+				return !equality.Semantic.DeepEqual(snapshot.ReadsOf(old, name), snapshot.ReadsOf(cur, name))
+			})
+		},
+	}
 }

@@ -17,17 +17,14 @@ limitations under the License.
 package controllers
 
 import (
-	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
 	"github.com/truce-dev/truce/api/v1alpha1"
-	"github.com/truce-dev/truce/internal/balance"
 	"github.com/truce-dev/truce/internal/outreach"
 )
 
@@ -50,22 +47,19 @@ func TestYieldComesFromTheWorkersThatProducedTheLeads(t *testing.T) {
 	target.Status.Campaigns = []v1alpha1.CampaignAllocation{{Name: "webinar", AllocatedLeadsPerWeek: &allocated}}
 	input := func(leads float64, workers int32) campaignInput {
 		return campaignInput{
-			campaign: camp, target: target,
+			campaign: camp, target: target, now: now,
 			observed: observed{at: now, interval: 5 * time.Second, values: map[string]float64{"leads": leads}, errs: map[string]error{}},
-			workload: outreach.State{Parallelism: workers, ActiveJob: "webinar-0123456789"},
+			workload: outreach.Observation{State: outreach.State{Parallelism: workers, Running: workers, ActiveJob: "webinar-0123456789"}},
 		}
 	}
-	var hist scaleHistory
 	step := func(what string, leads float64, workers, want int32, yield string) {
 		t.Helper()
-		d := decideScale(camp, input(leads, workers), &hist, now)
-		if d.Desired != want || camp.Status.YieldPerWorker.String() != yield || camp.Status.YieldBasis != "Observed" {
-			t.Errorf("%s: desired %d (%s) at yield %s (%s), want %d at %s", what, d.Desired, d.Reason,
+		in := input(leads, workers)
+		p := plan(in)
+		camp.Status = summarise(in, p, p.expected(in))
+		if p.decision.Desired != want || camp.Status.YieldPerWorker.String() != yield || camp.Status.YieldBasis != "Observed" {
+			t.Errorf("%s: desired %d (%s) at yield %s (%s), want %d at %s", what, p.decision.Desired, p.decision.Reason,
 				camp.Status.YieldPerWorker, camp.Status.YieldBasis, want, yield)
-		}
-		hist.recommendations, hist.changes = d.History, append([]balance.Change{}, d.Changes...)
-		if d.Desired != workers {
-			camp.Status.ParallelismHistory = toRecords(balance.RecordWorkers(fromRecords(camp.Status.ParallelismHistory), now, d.Desired, balance.Week))
 		}
 		now = now.Add(5 * time.Second)
 	}
@@ -76,33 +70,3 @@ func TestYieldComesFromTheWorkersThatProducedTheLeads(t *testing.T) {
 	step("a day later the week's leads come from 4 and 5 workers", 20*(6*4+5)/7.0, 5, 5, "20")
 }
 
-// A 40 KB error text once made every status patch fail, forever.
-func TestMessagesAreBounded(t *testing.T) {
-	long := strings.Repeat("é", 20000)
-	got := bounded(long)
-	if len(got) > maxConditionMessage || !utf8.ValidString(got) || !strings.HasSuffix(got, "...") {
-		t.Errorf("bounded to %d bytes, valid UTF-8 %v", len(got), utf8.ValidString(got))
-	}
-	if bounded("short") != "short" {
-		t.Error("a short message changed")
-	}
-}
-
-// A reconcile may read the campaign before its own last status write has
-// reached the cache: the history it wrote must win over that stale copy,
-// and the status must win after a restart or when it is newer.
-func TestLatestWorkersSurvivesAStaleCache(t *testing.T) {
-	t0 := time.Date(2026, 5, 20, 10, 0, 0, 0, time.UTC)
-	stale := []v1alpha1.ParallelismRecord{{Since: metav1.NewTime(t0), Parallelism: 0}}
-	written := []balance.WorkerRecord{{Since: t0, Workers: 0}, {Since: t0, Workers: 4}}
-	if got := latestWorkers(stale, written); len(got) != 2 || got[1].Workers != 4 {
-		t.Errorf("stale status over what was written: %v", got)
-	}
-	if got := latestWorkers(stale, nil); len(got) != 1 {
-		t.Errorf("after a restart: %v, want the status", got)
-	}
-	newer := append(stale, v1alpha1.ParallelismRecord{Since: metav1.NewTime(t0.Add(time.Minute)), Parallelism: 2})
-	if got := latestWorkers(newer, written); len(got) != 2 || got[1].Workers != 2 {
-		t.Errorf("a newer status: %v", got)
-	}
-}
