@@ -27,6 +27,7 @@ import (
 	. "github.com/onsi/gomega"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
@@ -73,39 +74,9 @@ func (r *replica) leading(g Gomega) bool {
 
 var _ = Describe("two truce replicas with leader election", func() {
 	It("fail over when the leader is killed mid-scale: one Job throughout, and the campaign still reaches its share", func() {
-		bin := required("TRUCE_BIN")
-		By("replacing the suite's truce with two replicas that elect a leader")
-		truce.Stop(15 * time.Second)
-		DeferCleanup(func() { startTruce(bin) })
-		DeferCleanup(func() {
-			Expect(client.IgnoreNotFound(k8s.Delete(ctx, &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: failoverLease}}))).To(Succeed())
-		})
-		var replicas []*replica
-		for _, name := range []string{"truce-a", "truce-b"} {
-			p, metricsURL := runTruce(name, bin, append([]string{
-				"--leader-elect", "--leader-election-namespace=" + ns, "--leader-election-id=" + failoverLease,
-			}, leaseTimings...)...)
-			DeferCleanup(func() { p.Stop(15 * time.Second) })
-			replicas = append(replicas, &replica{name: name, proc: p, metricsURL: metricsURL})
-		}
-		var leader, follower *replica
-		var leaderID string
-		Eventually(func(g Gomega) {
-			leaderID = leaseHolder(g)
-			g.Expect(leaderID).NotTo(BeEmpty(), "nobody holds the Lease yet")
-			var leading []*replica
-			for _, r := range replicas {
-				if r.leading(g) {
-					leading = append(leading, r)
-				}
-			}
-			g.Expect(leading).To(HaveLen(1), "replicas that say they lead")
-			leader = leading[0]
-		}).WithTimeout(time.Minute).WithPolling(200 * time.Millisecond).Should(Succeed())
-		follower = replicas[0]
-		if follower == leader {
-			follower = replicas[1]
-		}
+		replicas := electingReplicas(required("TRUCE_BIN"))
+		leader, leaderID := leaderOf(replicas)
+		follower := otherThan(replicas, leader)
 		GinkgoWriter.Printf("%s leads as %s\n", leader.name, leaderID)
 
 		kubectl("apply", "-f", "testdata/failover.yaml")
@@ -122,7 +93,7 @@ var _ = Describe("two truce replicas with leader election", func() {
 		killed := time.Now()
 		leader.proc.Kill()
 		// Read after the kill, so any change from here is the follower's.
-		atKill := failoverState(Default)
+		atKill := failoverState(Default, failoverCampaign)
 		Expect(atKill.jobs).To(Equal([]types.UID{jobUID}))
 		Expect(atKill.parallelism).To(BeNumerically("<", failoverShare), "the campaign reached its share before its leader could be killed")
 		GinkgoWriter.Printf("killed %s with the Job at %d of %d workers\n", leader.name, atKill.parallelism, failoverShare)
@@ -133,7 +104,7 @@ var _ = Describe("two truce replicas with leader election", func() {
 		// observe reads the campaign and its Job, notes how low the Job
 		// went, and stops the spec at once on a second Job.
 		observe := func(g Gomega) failoverCampaignState {
-			s := failoverState(g)
+			s := failoverState(g, failoverCampaign)
 			if !slices.Equal(s.jobs, []types.UID{jobUID}) {
 				StopTrying(fmt.Sprintf("the campaign has Jobs %v, want only %s", s.jobs, jobUID)).Now()
 			}
@@ -172,26 +143,81 @@ var _ = Describe("two truce replicas with leader election", func() {
 	})
 })
 
-// failoverCampaignState is what the failover spec watches of its campaign.
+// failoverCampaignState is what the failover specs watch of a campaign.
 type failoverCampaignState struct {
 	campaignRV string
+	// allocated is the campaign's status.allocatedLeadsPerWeek.
+	allocated *resource.Quantity
 	// jobs are the UIDs of the campaign's Jobs.
 	jobs []types.UID
 	// parallelism is the first Job's.
 	parallelism int32
 }
 
-func failoverState(g Gomega) failoverCampaignState {
+// failoverState reads the named campaign and its Jobs.
+func failoverState(g Gomega, campaign string) failoverCampaignState {
 	c := &v1alpha1.Campaign{}
-	g.Expect(k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: failoverCampaign}, c)).To(Succeed())
-	s := failoverCampaignState{campaignRV: c.ResourceVersion}
-	for i, j := range jobsOf(failoverCampaign) {
+	g.Expect(k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: campaign}, c)).To(Succeed())
+	s := failoverCampaignState{campaignRV: c.ResourceVersion, allocated: c.Status.AllocatedLeadsPerWeek}
+	for i, j := range jobsOf(campaign) {
 		s.jobs = append(s.jobs, j.UID)
 		if i == 0 {
 			s.parallelism = ptr.Deref(j.Spec.Parallelism, 0)
 		}
 	}
 	return s
+}
+
+// electingReplicas replaces the suite's truce with two replicas, truce-a
+// and truce-b, that elect a leader on failoverLease with leaseTimings, and
+// has the spec's cleanup stop them, delete the Lease and start the suite's
+// single truce again.
+func electingReplicas(bin string) []*replica {
+	GinkgoHelper()
+	By("replacing the suite's truce with two replicas that elect a leader")
+	truce.Stop(15 * time.Second)
+	DeferCleanup(func() { startTruce(bin) })
+	DeferCleanup(func() {
+		Expect(client.IgnoreNotFound(k8s.Delete(ctx, &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: failoverLease}}))).To(Succeed())
+	})
+	var replicas []*replica
+	for _, name := range []string{"truce-a", "truce-b"} {
+		p, metricsURL := runTruce(name, bin, append([]string{
+			"--leader-elect", "--leader-election-namespace=" + ns, "--leader-election-id=" + failoverLease,
+		}, leaseTimings...)...)
+		DeferCleanup(func() { p.Stop(15 * time.Second) })
+		replicas = append(replicas, &replica{name: name, proc: p, metricsURL: metricsURL})
+	}
+	return replicas
+}
+
+// leaderOf waits until the Lease has a holder and exactly one of replicas
+// says it leads, and returns that one and its identity in the Lease.
+func leaderOf(replicas []*replica) (*replica, string) {
+	GinkgoHelper()
+	var leader *replica
+	var leaderID string
+	Eventually(func(g Gomega) {
+		leaderID = leaseHolder(g)
+		g.Expect(leaderID).NotTo(BeEmpty(), "nobody holds the Lease yet")
+		var leading []*replica
+		for _, r := range replicas {
+			if r.leading(g) {
+				leading = append(leading, r)
+			}
+		}
+		g.Expect(leading).To(HaveLen(1), "replicas that say they lead")
+		leader = leading[0]
+	}).WithTimeout(time.Minute).WithPolling(200 * time.Millisecond).Should(Succeed())
+	return leader, leaderID
+}
+
+// otherThan is the one of two replicas that is not r.
+func otherThan(replicas []*replica, r *replica) *replica {
+	if replicas[0] == r {
+		return replicas[1]
+	}
+	return replicas[0]
 }
 
 // leaseHolder is the holderIdentity of the replicas' Lease, empty while
