@@ -69,4 +69,3 @@ func TestYieldComesFromTheWorkersThatProducedTheLeads(t *testing.T) {
 	// Six days of 4 workers and one of 5 at 20 leads a worker-week.
 	step("a day later the week's leads come from 4 and 5 workers", 20*(6*4+5)/7.0, 5, 5, "20")
 }
-
