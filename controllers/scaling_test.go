@@ -254,6 +254,58 @@ var _ = Describe("Scaling outreach", func() {
 		}).Should(Succeed())
 	})
 
+	It("caches a campaign without its Job template and runs the Job of the full template", func() {
+		target()
+		camp := campaign(func(c *v1alpha1.Campaign) {
+			t := c.Spec.Outreach.JobTemplate
+			t.Annotations = map[string]string{"growth.example.com/owner": "webinars"}
+			t.Spec.Template.Labels = map[string]string{"app.kubernetes.io/component": "sequencer"}
+			t.Spec.Template.Annotations = map[string]string{"growth.example.com/sequence": "followup-3-touch"}
+		})
+		tmpl := camp.Spec.Outreach.JobTemplate.DeepCopy()
+		crm.set(ns, camp.Name, 84, 34)
+		var j *batchv1.Job
+		Eventually(func(g Gomega) { j = job(g, camp) }).Should(Succeed())
+
+		// The Job is the whole template, which only the API server holds.
+		Expect(j.Name).To(Equal(outreach.JobName(camp.Name, tmpl)))
+		Expect(j.Labels).To(HaveKeyWithValue("app.kubernetes.io/name", "webinar-followup"))
+		Expect(j.Labels).To(HaveKeyWithValue(outreach.TemplateHashLabel, outreach.TemplateHash(tmpl)))
+		Expect(j.Annotations).To(HaveKeyWithValue("growth.example.com/owner", "webinars"))
+		Expect(j.Spec.BackoffLimit).To(Equal(ptr.To[int32](6)))
+		pod := j.Spec.Template
+		Expect(pod.Labels).To(HaveKeyWithValue("app.kubernetes.io/component", "sequencer"))
+		Expect(pod.Labels).To(HaveKeyWithValue(outreach.CampaignLabel, camp.Name))
+		Expect(pod.Annotations).To(HaveKeyWithValue("growth.example.com/sequence", "followup-3-touch"))
+		Expect(pod.Spec.RestartPolicy).To(Equal(corev1.RestartPolicyOnFailure))
+		Expect(pod.Spec.Containers).To(HaveLen(1))
+		Expect(pod.Spec.Containers[0]).To(And(
+			HaveField("Image", "registry.example.com/growth/webinar-followup:2.4.1"),
+			HaveField("Args", tmpl.Spec.Template.Spec.Containers[0].Args),
+			HaveField("Resources.Requests", HaveKeyWithValue(corev1.ResourceMemory, resource.MustParse("128Mi")))))
+
+		// The manager's cache holds a stub that names the Job's revision.
+		cached := &v1alpha1.Campaign{}
+		Expect(mgrClient.Get(ctx, client.ObjectKeyFromObject(camp), cached)).To(Succeed())
+		Expect(outreach.Trimmed(cached)).To(BeTrue())
+		Expect(cached.Spec.Outreach.JobTemplate).NotTo(BeNil())
+		Expect(cached.Spec.Outreach.JobTemplate.Spec).To(Equal(batchv1.JobSpec{}))
+		Expect(cached.Spec.Outreach.JobTemplate.Labels).To(BeEmpty())
+		Expect(cached.ManagedFields).To(BeEmpty())
+		name, hash := outreach.Revision(cached)
+		Expect(name).To(Equal(j.Name))
+		Expect(hash).To(Equal(j.Labels[outreach.TemplateHashLabel]))
+
+		// Its status writes left the stored template, and no annotation of
+		// the cache's, on the API server.
+		Eventually(func(g Gomega) {
+			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(camp), camp)).To(Succeed())
+			g.Expect(camp.Status.ActiveJob).To(Equal(j.Name))
+		}).Should(Succeed())
+		Expect(camp.Spec.Outreach.JobTemplate).To(Equal(tmpl))
+		Expect(camp.Annotations).NotTo(HaveKey(outreach.CachedRevisionAnnotation))
+	})
+
 	It("falls back after failureThreshold failed reads, one counted per poll as the clock moves", func() {
 		target()
 		camp := campaign(func(c *v1alpha1.Campaign) {

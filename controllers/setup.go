@@ -29,6 +29,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/truce-dev/truce/api/v1alpha1"
 	"github.com/truce-dev/truce/internal/metrics"
 	"github.com/truce-dev/truce/internal/outreach"
 	"github.com/truce-dev/truce/internal/status"
@@ -93,8 +94,11 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 
 // CacheOptions are the manager's cache options, the same in the manager
 // binary and in tests. The cache is most of the controller's memory, so it
-// keeps only what truce reads: no object's managed fields, and of Jobs only
-// those that carry the campaign label, without their pod template.
+// keeps only what truce reads on a poll: no object's managed fields; of
+// Jobs only those that carry the campaign label, without their pod
+// template; and of Campaigns everything but their jobTemplate, for which
+// trimCampaign leaves a stub and the template's revision. The full
+// template is read from the API server only to create a Job.
 func CacheOptions() cache.Options {
 	hasCampaign, err := labels.NewRequirement(outreach.CampaignLabel, selection.Exists, nil)
 	if err != nil {
@@ -107,8 +111,30 @@ func CacheOptions() cache.Options {
 				Label:     labels.NewSelector().Add(*hasCampaign),
 				Transform: trimJob,
 			},
+			&v1alpha1.Campaign{}: {Transform: trimCampaign},
 		},
 	}
+}
+
+// trimCampaign keeps of a Campaign what a reconcile reads on every poll:
+// all but its managed fields and its jobTemplate. The template, a whole
+// JobSpec with its pod template and about half a cached Campaign, becomes a
+// stub, so that JobTemplate != nil still says the campaign runs Jobs, and
+// its revision's Job name and hash go in an annotation that exists only in
+// the cache, where outreach.Revision reads them (outreach.TrimTemplate).
+// Neither ever reaches the API server: truce never writes a Campaign
+// whole, only status merge patches between two copies of one cached
+// object, which do not carry them, and it creates a Job from the template
+// it reads from the API server. Trimming a trimmed Campaign again changes
+// nothing, as an informer's resync requires.
+func trimCampaign(obj any) (any, error) {
+	camp, ok := obj.(*v1alpha1.Campaign)
+	if !ok {
+		return obj, nil
+	}
+	camp.ManagedFields = nil
+	outreach.TrimTemplate(camp)
+	return camp, nil
 }
 
 // trimJob keeps of a Job what the outreach actuator reads: its metadata

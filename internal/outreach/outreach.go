@@ -37,6 +37,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -82,11 +83,9 @@ type State struct {
 }
 
 // Observation is one read of a campaign's workload: its state, and what
-// Scale starts from, so that a poll reads the workload once.
+// Scale starts from, so that a poll reads a scale target's /scale once.
 type Observation struct {
 	State State
-	// jobs are the Jobs that carry the campaign's label, from the cache.
-	jobs []batchv1.Job
 	// scale is the scale target's /scale as read.
 	scale *unstructured.Unstructured
 }
@@ -98,7 +97,8 @@ func (o Observation) Expect(camp *v1alpha1.Campaign, n int32) State {
 	if camp.Spec.Outreach.ScaleTargetRef != nil {
 		return State{Parallelism: n, Running: n}
 	}
-	s := State{Parallelism: n, Running: n, ActiveJob: JobName(camp.Name, camp.Spec.Outreach.JobTemplate)}
+	name, _ := Revision(camp)
+	s := State{Parallelism: n, Running: n, ActiveJob: name}
 	if o.State.ActiveJob == s.ActiveJob && o.State.readyKnown {
 		s.ready, s.readyKnown, s.Running = o.State.ready, true, min(n, o.State.ready)
 	}
@@ -120,17 +120,89 @@ type Actuator struct {
 	Client   client.Client
 	Scheme   *runtime.Scheme
 	Recorder events.EventRecorder
-	// APIReader reads a Job that exists but is not in the cache, which
-	// holds only Jobs that carry CampaignLabel: a Job of a campaign's name
-	// that someone else made. Client is used when nil.
+	// APIReader reads what the cache does not hold: a Job that exists but
+	// does not carry CampaignLabel (a Job of a campaign's name that someone
+	// else made), and the full jobTemplate of a Campaign, for which the
+	// cache keeps a stub (TrimTemplate), when a Job is created from it.
+	// Client is used when nil, which must then not be a cache that trims
+	// Campaigns.
 	APIReader client.Reader
 }
 
-// TemplateHash identifies a revision of a campaign's Job template.
+// Revision is the name and template hash of the Job that runs camp's
+// current jobTemplate revision; camp must have a jobTemplate. It is the one
+// way to find them for a Campaign: one from the controller's cache has only
+// a stub for a template, and carries them in CachedRevisionAnnotation
+// (TrimTemplate); any other's are computed from its template (JobName,
+// TemplateHash).
+func Revision(camp *v1alpha1.Campaign) (name, hash string) {
+	t := camp.Spec.Outreach.JobTemplate
+	if isStub(t) {
+		hash, name, _ = strings.Cut(camp.Annotations[CachedRevisionAnnotation], " ")
+		return name, hash
+	}
+	return revision(camp.Name, t)
+}
+
+// CachedRevisionAnnotation holds, on a Campaign in the controller's cache
+// and nowhere else, the hash and Job name of its jobTemplate's revision,
+// "<hash> <name>", which TrimTemplate computed before it dropped the
+// template. truce never writes it to the API server. It is read only from
+// a Campaign whose template is the stub, which only TrimTemplate makes, and
+// which sets it: one a person writes is overwritten in the cache, and
+// ignored anywhere else.
+const CachedRevisionAnnotation = "revops.truce.dev/cached-revision"
+
+// stubUID marks the stub TrimTemplate puts in place of a jobTemplate. No
+// template the API server returns has a UID: the CRD keeps of a
+// jobTemplate's metadata only its name, namespace, labels, annotations and
+// finalizers, and prunes the rest. So a stub is never mistaken for a
+// template someone wrote, nor a template someone wrote for a stub.
+const stubUID types.UID = "revops.truce.dev/cached-template-stub"
+
+// stub is the jobTemplate of every trimmed Campaign, shared: an empty
+// JobTemplateSpec is 1,184 bytes, more than the Campaign struct that
+// points to it. Nothing modifies an object in the cache (its readers get
+// copies), and the stub's maps are nil, so a write to them would panic.
+var stub = &batchv1.JobTemplateSpec{ObjectMeta: metav1.ObjectMeta{UID: stubUID}}
+
+func isStub(t *batchv1.JobTemplateSpec) bool { return t != nil && t.UID == stubUID }
+
+// TrimTemplate replaces camp's jobTemplate, the largest part of a Campaign,
+// with a stub, and keeps what a reconcile reads of it on every poll: that
+// there is one (JobTemplate != nil), and its revision's Job name and hash,
+// in CachedRevisionAnnotation, where Revision finds them. The controller's
+// cache applies it to every Campaign it holds (controllers.CacheOptions);
+// createJob reads the full template from the API server when it creates a
+// Job. A Campaign without a jobTemplate is left as it is, and trimming a
+// trimmed Campaign again changes nothing.
+//
+// A trimmed Campaign must never be written back whole (Update, or a patch
+// that names spec or metadata): it would replace the template with the
+// stub. truce writes Campaigns only by status merge patches between two
+// copies of one cached object, which never carry the stub or annotation.
+func TrimTemplate(camp *v1alpha1.Campaign) {
+	t := camp.Spec.Outreach.JobTemplate
+	if t == nil || isStub(t) {
+		return
+	}
+	name, hash := revision(camp.Name, t)
+	if camp.Annotations == nil {
+		camp.Annotations = make(map[string]string, 1)
+	}
+	camp.Annotations[CachedRevisionAnnotation] = hash + " " + name
+	camp.Spec.Outreach.JobTemplate = stub
+}
+
+// Trimmed says whether camp's jobTemplate is the stub TrimTemplate leaves,
+// as on a Campaign read from the controller's cache.
+func Trimmed(camp *v1alpha1.Campaign) bool { return isStub(camp.Spec.Outreach.JobTemplate) }
+
+// TemplateHash identifies a revision of a campaign's Job template; t must be
+// a full template. For a Campaign, use Revision.
 func TemplateHash(t *batchv1.JobTemplateSpec) string {
-	data, _ := json.Marshal(t) // a JobTemplateSpec always marshals
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:])[:hashLength]
+	_, hash := revision("", t)
+	return hash
 }
 
 // CampaignLabelValue is the value of CampaignLabel for a campaign: its
@@ -154,17 +226,26 @@ func shortened(name string, data []byte) string {
 // JobName is the name of the Job that runs a campaign's template revision:
 // <campaign>-<template hash>. A name too long for that is cut, without a
 // trailing '.' or '-', and its hash then covers the whole campaign name
-// too, so two long names that share a prefix never share a Job.
+// too, so two long names that share a prefix never share a Job. t must be
+// a full template; for a Campaign, use Revision.
 func JobName(campaign string, t *batchv1.JobTemplateSpec) string {
-	if len(campaign) <= maxNamePrefix {
-		return fmt.Sprintf("%s-%s", campaign, TemplateHash(t))
-	}
+	name, _ := revision(campaign, t)
+	return name
+}
+
+// revision is JobName and TemplateHash, from one encoding of t.
+func revision(campaign string, t *batchv1.JobTemplateSpec) (name, hash string) {
 	data, _ := json.Marshal(t) // a JobTemplateSpec always marshals
-	return shortened(campaign, append([]byte(campaign+"\x00"), data...))
+	sum := sha256.Sum256(data)
+	hash = hex.EncodeToString(sum[:])[:hashLength]
+	if len(campaign) <= maxNamePrefix {
+		return fmt.Sprintf("%s-%s", campaign, hash), hash
+	}
+	return shortened(campaign, append([]byte(campaign+"\x00"), data...)), hash
 }
 
 // Observe reads the workload's current state: a scale target's /scale, or
-// the campaign's Jobs from the cache.
+// the current revision's Job from the cache.
 func (a *Actuator) Observe(ctx context.Context, camp *v1alpha1.Campaign) (Observation, error) {
 	if ref := camp.Spec.Outreach.ScaleTargetRef; ref != nil {
 		scale, err := a.getScale(ctx, camp.Namespace, ref)
@@ -174,21 +255,11 @@ func (a *Actuator) Observe(ctx context.Context, camp *v1alpha1.Campaign) (Observ
 		n := replicas(scale)
 		return Observation{State: State{Parallelism: n, Running: n}, scale: scale}, nil
 	}
-	if camp.Spec.Outreach.JobTemplate == nil {
-		return Observation{}, nil
+	job, err := a.currentJob(ctx, camp)
+	if err != nil || job == nil {
+		return Observation{}, err
 	}
-	var list batchv1.JobList
-	if err := a.Client.List(ctx, &list, client.InNamespace(camp.Namespace), client.MatchingLabels{CampaignLabel: CampaignLabelValue(camp.Name)}); err != nil {
-		return Observation{}, fmt.Errorf("listing the Jobs of Campaign %q: %w", camp.Name, err)
-	}
-	o := Observation{jobs: list.Items}
-	name := JobName(camp.Name, camp.Spec.Outreach.JobTemplate)
-	for i := range o.jobs {
-		if o.jobs[i].Name == name {
-			o.State = jobState(camp, &o.jobs[i])
-		}
-	}
-	return o, nil
+	return Observation{State: jobState(camp, job)}, nil
 }
 
 // jobState is what the current revision's Job runs. A finished Job runs
@@ -240,7 +311,7 @@ func (a *Actuator) Scale(ctx context.Context, camp *v1alpha1.Campaign, o Observa
 	if ref := camp.Spec.Outreach.ScaleTargetRef; ref != nil {
 		return a.scaleTarget(ctx, camp, ref, o.scale, parallelism)
 	}
-	return a.scaleJob(ctx, camp, o.jobs, parallelism)
+	return a.scaleJob(ctx, camp, parallelism)
 }
 
 // scaleTarget updates the /scale it read, with that read's resource
@@ -294,11 +365,13 @@ func targetObject(ns string, ref *v1alpha1.ScaleTargetReference) *unstructured.U
 	return u
 }
 
-func (a *Actuator) scaleJob(ctx context.Context, camp *v1alpha1.Campaign, observed []batchv1.Job, n int32) (State, error) {
-	name := JobName(camp.Name, camp.Spec.Outreach.JobTemplate)
-	jobs := controlled(camp, observed)
+func (a *Actuator) scaleJob(ctx context.Context, camp *v1alpha1.Campaign, n int32) (State, error) {
+	name, hash := Revision(camp)
+	jobs, err := a.jobs(ctx, camp)
+	if err != nil {
+		return State{}, err
+	}
 	var job *batchv1.Job
-	var err error
 	for i := range jobs {
 		if jobs[i].Name == name {
 			// A copy: retireOldJobs sorts jobs, which would move another
@@ -307,7 +380,7 @@ func (a *Actuator) scaleJob(ctx context.Context, camp *v1alpha1.Campaign, observ
 		}
 	}
 	if job == nil {
-		if job, err = a.createJob(ctx, camp, name, n); err != nil {
+		if job, err = a.createJob(ctx, camp, name, hash, n); err != nil {
 			return State{}, err
 		}
 	} else if from := jobParallelism(job); from != n && !finished(job) {
@@ -324,17 +397,21 @@ func (a *Actuator) scaleJob(ctx context.Context, camp *v1alpha1.Campaign, observ
 	return jobState(camp, job), nil
 }
 
-// createJob creates the Job of the current revision. Its name is fixed by
-// the template, so a controller that restarted, or lost a race, finds the
-// existing Job instead of making a second one.
-func (a *Actuator) createJob(ctx context.Context, camp *v1alpha1.Campaign, name string, n int32) (*batchv1.Job, error) {
-	tmpl := camp.Spec.Outreach.JobTemplate
+// createJob creates the Job of the current revision, name and hash, from
+// the campaign's full template as the API server holds it. Its name is
+// fixed by the template, so a controller that restarted, or lost a race,
+// finds the existing Job instead of making a second one.
+func (a *Actuator) createJob(ctx context.Context, camp *v1alpha1.Campaign, name, hash string, n int32) (*batchv1.Job, error) {
+	tmpl, err := a.template(ctx, camp, hash)
+	if err != nil {
+		return nil, err
+	}
 	job := &batchv1.Job{}
 	job.Name, job.Namespace = name, camp.Namespace
 	job.Labels = map[string]string{}
 	maps.Copy(job.Labels, tmpl.Labels)
 	job.Labels[CampaignLabel] = CampaignLabelValue(camp.Name)
-	job.Labels[TemplateHashLabel] = TemplateHash(tmpl)
+	job.Labels[TemplateHashLabel] = hash
 	job.Annotations = map[string]string{}
 	maps.Copy(job.Annotations, tmpl.Annotations)
 	job.Annotations[GenerationAnnotation] = strconv.FormatInt(camp.Generation, 10)
@@ -349,16 +426,12 @@ func (a *Actuator) createJob(ctx context.Context, camp *v1alpha1.Campaign, name 
 	if err := controllerutil.SetControllerReference(camp, job, a.Scheme); err != nil {
 		return nil, err
 	}
-	err := a.Client.Create(ctx, job, client.FieldOwner(status.FieldManager))
+	err = a.Client.Create(ctx, job, client.FieldOwner(status.FieldManager))
 	if apierrors.IsAlreadyExists(err) {
 		// Not in the cache yet, or not truce's: the cache holds only Jobs
 		// with the campaign label, so ask the API server.
-		reader := a.APIReader
-		if reader == nil {
-			reader = a.Client
-		}
 		existing := &batchv1.Job{}
-		if err := reader.Get(ctx, client.ObjectKeyFromObject(job), existing); err != nil {
+		if err := a.apiReader().Get(ctx, client.ObjectKeyFromObject(job), existing); err != nil {
 			return nil, fmt.Errorf("reading Job %q: %w", name, err)
 		}
 		// jobState reports a Job the campaign does not control as a
@@ -368,8 +441,45 @@ func (a *Actuator) createJob(ctx context.Context, camp *v1alpha1.Campaign, name 
 	if err != nil {
 		return nil, fmt.Errorf("creating Job %q: %w", name, err)
 	}
-	a.event(camp, "CreatedJob", "Created Job %q for template revision %s with %d workers", name, TemplateHash(tmpl), n)
+	a.event(camp, "CreatedJob", "Created Job %q for template revision %s with %d workers", name, hash, n)
 	return job, nil
+}
+
+// template is the full jobTemplate of revision hash of camp, read from the
+// API server: camp may come from the cache, which keeps only a stub of it
+// (TrimTemplate). It is read once for each Job created, never on a poll
+// that finds the Job. A campaign whose template is no longer that revision
+// changed since camp was read: that is an error, so the reconcile is
+// retried, and the change queues one anyway.
+func (a *Actuator) template(ctx context.Context, camp *v1alpha1.Campaign, hash string) (*batchv1.JobTemplateSpec, error) {
+	live := &v1alpha1.Campaign{}
+	if err := a.apiReader().Get(ctx, client.ObjectKeyFromObject(camp), live); err != nil {
+		return nil, fmt.Errorf("reading the jobTemplate of Campaign %q: %w", camp.Name, err)
+	}
+	if Trimmed(live) {
+		// A programming error: the Actuator has no APIReader and its
+		// Client reads from the cache.
+		return nil, fmt.Errorf("reading the jobTemplate of Campaign %q: the reader returned the cache's stub, not the API server's template", camp.Name)
+	}
+	tmpl := live.Spec.Outreach.JobTemplate
+	switch {
+	case live.UID != camp.UID:
+		return nil, fmt.Errorf("campaign %q changed since it was read: it was deleted and created again; retrying", camp.Name)
+	case tmpl == nil:
+		return nil, fmt.Errorf("campaign %q changed since it was read: it no longer has a jobTemplate; retrying", camp.Name)
+	}
+	if _, now := Revision(live); now != hash {
+		return nil, fmt.Errorf("campaign %q changed since it was read: its jobTemplate is now revision %s, not %s; retrying", camp.Name, now, hash)
+	}
+	return tmpl, nil
+}
+
+// apiReader reads from the API server, past the cache.
+func (a *Actuator) apiReader() client.Reader {
+	if a.APIReader != nil {
+		return a.APIReader
+	}
+	return a.Client
 }
 
 // retireOldJobs deletes the running Jobs of earlier revisions and keeps the
@@ -405,16 +515,37 @@ func (a *Actuator) retireOldJobs(ctx context.Context, camp *v1alpha1.Campaign, c
 	return nil
 }
 
-// controlled are the Jobs the campaign controls, copied: retireOldJobs
-// sorts them.
-func controlled(camp *v1alpha1.Campaign, jobs []batchv1.Job) []batchv1.Job {
-	var out []batchv1.Job
-	for i := range jobs {
-		if metav1.IsControlledBy(&jobs[i], camp) {
-			out = append(out, *jobs[i].DeepCopy())
+// currentJob is the Job of the current template revision, nil if none.
+func (a *Actuator) currentJob(ctx context.Context, camp *v1alpha1.Campaign) (*batchv1.Job, error) {
+	if camp.Spec.Outreach.JobTemplate == nil {
+		return nil, nil
+	}
+	name, _ := Revision(camp)
+	job := &batchv1.Job{}
+	key := client.ObjectKey{Namespace: camp.Namespace, Name: name}
+	if err := a.Client.Get(ctx, key, job); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("reading Job %q: %w", key.Name, err)
+	}
+	return job, nil
+}
+
+// jobs lists the campaign's Jobs from the cache by label, keeping only
+// those it controls.
+func (a *Actuator) jobs(ctx context.Context, camp *v1alpha1.Campaign) ([]batchv1.Job, error) {
+	var list batchv1.JobList
+	if err := a.Client.List(ctx, &list, client.InNamespace(camp.Namespace), client.MatchingLabels{CampaignLabel: CampaignLabelValue(camp.Name)}); err != nil {
+		return nil, fmt.Errorf("listing the Jobs of Campaign %q: %w", camp.Name, err)
+	}
+	out := list.Items[:0]
+	for _, j := range list.Items {
+		if metav1.IsControlledBy(&j, camp) {
+			out = append(out, j)
 		}
 	}
-	return out
+	return out, nil
 }
 
 func (a *Actuator) event(camp *v1alpha1.Campaign, reason, format string, args ...any) {

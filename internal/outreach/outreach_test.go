@@ -175,6 +175,9 @@ func TestJobLifecycle(t *testing.T) {
 
 	// A new template revision replaces the running Job.
 	camp.Spec.Outreach.JobTemplate.Spec.Template.Spec.Containers[0].Image = "sequencer:2"
+	if err := k8s.Update(ctx, camp); err != nil {
+		t.Fatal(err)
+	}
 	if st, err = observeAndScale(ctx, a, camp, 4); err != nil {
 		t.Fatal(err)
 	}
@@ -183,6 +186,149 @@ func TestJobLifecycle(t *testing.T) {
 	if newName == name || st.ActiveJob != newName || len(jobs) != 1 || jobs[0].Name != newName {
 		t.Fatalf("after a template change: active %s, Jobs %v; want only %s", st.ActiveJob, names(jobs), newName)
 	}
+}
+
+// The controller's cache holds each Campaign with a stub for its
+// jobTemplate (TrimTemplate). The revision's Job name and hash come from
+// the stub, and the Job is made from the template the API server holds.
+func TestATrimmedCampaignRunsItsFullTemplate(t *testing.T) {
+	ns := namespace(t)
+	camp := jobCampaign(t, ns)
+	full := camp.Spec.Outreach.JobTemplate
+	cached := camp.DeepCopy()
+	TrimTemplate(cached)
+	stub := cached.Spec.Outreach.JobTemplate
+	if !Trimmed(cached) || Trimmed(camp) || stub == nil || len(stub.Spec.Template.Spec.Containers) != 0 || stub.Labels["app"] != "" {
+		t.Fatalf("trimmed template %+v, want a stub without the pod template or the template's labels", stub)
+	}
+	name, hash := Revision(cached)
+	if name != JobName(camp.Name, full) || hash != TemplateHash(full) {
+		t.Fatalf("the stub's revision is %s %s, want the full template's %s %s", name, hash, JobName(camp.Name, full), TemplateHash(full))
+	}
+	if n, h := Revision(camp); n != name || h != hash {
+		t.Fatalf("the full campaign's revision is %s %s, want %s %s", n, h, name, hash)
+	}
+
+	a := &Actuator{Client: k8s, Scheme: scheme}
+	st, err := observeAndScale(ctx, a, cached, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs := campaignJobs(t, camp)
+	if st.ActiveJob != name || len(jobs) != 1 || jobs[0].Name != name {
+		t.Fatalf("active %s, Jobs %v; want only %s", st.ActiveJob, names(jobs), name)
+	}
+	j := jobs[0]
+	if c := j.Spec.Template.Spec.Containers; len(c) != 1 || c[0].Image != "sequencer:1" || j.Spec.Template.Spec.RestartPolicy != corev1.RestartPolicyOnFailure {
+		t.Errorf("the Job's pod template is not the campaign's: %+v", j.Spec.Template.Spec)
+	}
+	if j.Labels["app"] != "sequencer" || j.Labels[TemplateHashLabel] != hash || *j.Spec.Parallelism != 3 {
+		t.Errorf("the Job is not the template's revision %s at 3 workers: labels %v", hash, j.Labels)
+	}
+	if obs, err := observe(ctx, a, cached); err != nil || obs.ActiveJob != name || obs.Parallelism != 3 {
+		t.Errorf("observed %+v, %v; want %s at 3", obs, err, name)
+	}
+	// Scaling the Job it found reads no template.
+	noReader := &Actuator{Client: k8s, APIReader: failingReader{}, Scheme: scheme}
+	if st, err := observeAndScale(ctx, noReader, cached, 5); err != nil || st.Parallelism != 5 {
+		t.Errorf("scaling the existing Job: %+v, %v", st, err)
+	}
+}
+
+// A Job is made only from the revision the campaign was read with: a
+// cached campaign older than the API server's makes none, and says why.
+func TestAStaleCampaignMakesNoJob(t *testing.T) {
+	ns := namespace(t)
+	camp := jobCampaign(t, ns)
+	stale := camp.DeepCopy()
+	TrimTemplate(stale)
+	camp.Spec.Outreach.JobTemplate.Spec.Template.Spec.Containers[0].Image = "sequencer:2"
+	if err := k8s.Update(ctx, camp); err != nil {
+		t.Fatal(err)
+	}
+	a := &Actuator{Client: k8s, Scheme: scheme}
+	if _, err := observeAndScale(ctx, a, stale, 2); err == nil || !strings.Contains(err.Error(), "changed since it was read") {
+		t.Fatalf("scaling a stale campaign: %v, want an error saying it changed", err)
+	}
+	if jobs := campaignJobs(t, camp); len(jobs) != 0 {
+		t.Fatalf("a stale campaign made Jobs %v", names(jobs))
+	}
+	// The campaign as it is now runs.
+	fresh := camp.DeepCopy()
+	TrimTemplate(fresh)
+	st, err := observeAndScale(ctx, a, fresh, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if jobs := campaignJobs(t, camp); len(jobs) != 1 || jobs[0].Spec.Template.Spec.Containers[0].Image != "sequencer:2" || st.ActiveJob != jobs[0].Name {
+		t.Fatalf("after the change: active %s, Jobs %v; want one Job of sequencer:2", st.ActiveJob, names(jobs))
+	}
+
+	// A reader that answers from a trimming cache has no template to give:
+	// that is an error, never a Job made from the stub.
+	other := jobCampaign(t, namespace(t))
+	cached := other.DeepCopy()
+	TrimTemplate(cached)
+	fromCache := &Actuator{Client: k8s, APIReader: trimmingReader{k8s}, Scheme: scheme}
+	if _, err := observeAndScale(ctx, fromCache, cached, 2); err == nil || !strings.Contains(err.Error(), "stub") {
+		t.Fatalf("creating a Job from a cached template: %v, want an error", err)
+	}
+	if jobs := campaignJobs(t, other); len(jobs) != 0 {
+		t.Fatalf("a Job made from the stub: %v", names(jobs))
+	}
+}
+
+// The stub is told apart by a UID in the template's metadata, which the API
+// server prunes: a campaign that writes one there, and a revision in
+// CachedRevisionAnnotation, is not taken for a trimmed one, and trimming it
+// puts its true revision in the annotation.
+func TestTheAPIServerNeverReturnsAStub(t *testing.T) {
+	ns := namespace(t)
+	camp := jobCampaign(t, ns)
+	camp.Spec.Outreach.JobTemplate.UID = stubUID
+	camp.Annotations = map[string]string{CachedRevisionAnnotation: "0123456789 chosen-by-hand"}
+	if err := k8s.Update(ctx, camp); err != nil {
+		t.Fatal(err)
+	}
+	read := &v1alpha1.Campaign{}
+	if err := k8s.Get(ctx, client.ObjectKeyFromObject(camp), read); err != nil {
+		t.Fatal(err)
+	}
+	if Trimmed(read) || read.Spec.Outreach.JobTemplate.UID != "" {
+		t.Fatalf("the API server kept the template's UID %q", read.Spec.Outreach.JobTemplate.UID)
+	}
+	want, wantHash := JobName(read.Name, read.Spec.Outreach.JobTemplate), TemplateHash(read.Spec.Outreach.JobTemplate)
+	if name, hash := Revision(read); name != want || hash != wantHash {
+		t.Fatalf("revision %s %s, want %s %s computed from the template", name, hash, want, wantHash)
+	}
+	TrimTemplate(read)
+	if name, hash := Revision(read); !Trimmed(read) || name != want || hash != wantHash {
+		t.Fatalf("trimmed, revision %s %s, want %s %s", name, hash, want, wantHash)
+	}
+}
+
+// failingReader fails every read.
+type failingReader struct{}
+
+func (failingReader) Get(context.Context, client.ObjectKey, client.Object, ...client.GetOption) error {
+	return fmt.Errorf("no reads expected")
+}
+
+func (failingReader) List(context.Context, client.ObjectList, ...client.ListOption) error {
+	return fmt.Errorf("no reads expected")
+}
+
+// trimmingReader answers as the controller's cache does.
+type trimmingReader struct{ client.Reader }
+
+func (r trimmingReader) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	if err := r.Reader.Get(ctx, key, obj, opts...); err != nil {
+		return err
+	}
+	if c, ok := obj.(*v1alpha1.Campaign); ok {
+		TrimTemplate(c)
+	}
+	return nil
 }
 
 func TestJobNamesStayWithinLabelLimits(t *testing.T) {
