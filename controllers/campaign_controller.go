@@ -246,7 +246,7 @@ type campaignPlan struct {
 // not produce it.
 func plan(in campaignInput) campaignPlan {
 	camp, s := in.campaign, &in.campaign.Status
-	p := campaignPlan{health: health(s.Metrics, campaignQueries(camp), in.observed), memory: snapshot.Memory(s.Scaling)}
+	p := campaignPlan{health: health(s.Metrics, campaignQueries(camp), in.observed), memory: snapshot.Memory(s)}
 	if in.workloadErr != nil {
 		return p
 	}

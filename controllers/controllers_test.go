@@ -17,6 +17,7 @@ limitations under the License.
 package controllers
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -253,8 +254,50 @@ var _ = Describe("Campaign controller", func() {
 		Expect(k8sClient.List(ctx, jobs, client.InNamespace(ns))).To(Succeed())
 		Expect(jobs.Items).To(HaveLen(1))
 		Expect(jobs.Items[0].ResourceVersion).To(Equal(jobRV))
+
+		// A poll that read a stale copy, one that has not seen the scale-up
+		// to 4 recorded yet, would grant the rate limit's step again and
+		// scale to the 6 the plan's yield asks for. The status write it makes
+		// before acting carries that copy's resource version: it is refused,
+		// nothing acts, and the poll runs again soon.
+		stale := camp.DeepCopy()
+		stale.ResourceVersion = "1"
+		stale.Status.Scaling.Changes = nil
+		r.Client = staleCampaign{Client: mgrClient, stale: stale}
+		res, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(camp)})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res.RequeueAfter).To(Equal(conflictRetry))
+		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(camp), camp)).To(Succeed())
+		Expect(camp.ResourceVersion).To(Equal(settled))
+		Expect(k8sClient.List(ctx, jobs, client.InNamespace(ns))).To(Succeed())
+		Expect(jobs.Items).To(HaveLen(1))
+		Expect(jobs.Items[0].ResourceVersion).To(Equal(jobRV), "a poll acted on a stale copy")
+		Expect(jobs.Items[0].Spec.Parallelism).To(Equal(ptr.To[int32](4)))
+		// The same copy, current, does act: the test would pass for nothing
+		// if it did not.
+		stale.ResourceVersion = settled
+		res, err = r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(camp)})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res.RequeueAfter).NotTo(Equal(conflictRetry))
+		Expect(k8sClient.List(ctx, jobs, client.InNamespace(ns))).To(Succeed())
+		Expect(jobs.Items[0].Spec.Parallelism).To(Equal(ptr.To[int32](6)))
 	})
 })
+
+// staleCampaign answers every Get of a Campaign with stale, as a cache that
+// has not caught up would.
+type staleCampaign struct {
+	client.Client
+	stale *v1alpha1.Campaign
+}
+
+func (s staleCampaign) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	if c, ok := obj.(*v1alpha1.Campaign); ok && key == client.ObjectKeyFromObject(s.stale) {
+		s.stale.DeepCopyInto(c)
+		return nil
+	}
+	return s.Client.Get(ctx, key, obj, opts...)
+}
 
 var _ = Describe("kubectl", func() {
 	It("explains the API from the field docs", func() {

@@ -168,11 +168,7 @@ func parallelism(camp *v1alpha1.Campaign, rep CampaignReport, history []balance.
 	if rep.Yield.PerWorker > 0 {
 		p.Needed = share / rep.Yield.PerWorker
 	}
-	memory := snapshot.Memory(s.Scaling)
-	if s.Scaling == nil {
-		// A status written before truce kept its scale memory.
-		memory.Changes = balance.ChangesOf(history)
-	}
+	memory := snapshot.Memory(&s)
 	d := balance.DesiredParallelism(balance.ScaleInput{
 		Now: now, Current: current, Allocated: share, Yield: rep.Yield.PerWorker,
 		Min: p.Min, Max: p.Max, Suspended: camp.Spec.Suspend, Behavior: o.Behavior,

@@ -269,10 +269,14 @@ func ReadsOf(target *v1alpha1.SalesTarget, campaign string) TargetReads {
 }
 
 // Memory is what the campaign's stabilization window and scale-up rate
-// limit remember, from status.
-func Memory(s *v1alpha1.ScalingMemory) balance.ScaleMemory {
+// limit remember, from status. A status written before truce kept it has
+// none: the rate limit then counts the changes of the parallelism history,
+// so an upgrade grants no extra step.
+func Memory(status *v1alpha1.CampaignStatus) balance.ScaleMemory {
 	var m balance.ScaleMemory
+	s := status.Scaling
 	if s == nil {
+		m.Changes = balance.ChangesOf(Workers(status.ParallelismHistory))
 		return m
 	}
 	if r := s.Recommendation; r != nil {
