@@ -195,12 +195,8 @@ func (r *CampaignReconciler) gather(ctx context.Context, camp *v1alpha1.Campaign
 	default:
 		in.target = st
 	}
-	vars := metrics.Vars{Window: snapshot.Window(camp)}
-	if in.target != nil && in.target.Status.PeriodStart != nil {
-		vars.PeriodStart = in.target.Status.PeriodStart.Time
-	}
 	var err error
-	in.observed, err = r.Metrics.read(ctx, camp.Namespace, camp.Spec.Metrics.Source, campaignQueries(camp), vars,
+	in.observed, err = r.Metrics.read(ctx, camp.Namespace, camp.Spec.Metrics.Source, campaignQueries(camp), campaignVars(camp, in.target),
 		r.Clock.Now(), pollingInterval(camp.Spec.PollingIntervalSeconds))
 	if err != nil {
 		return in, err
@@ -216,6 +212,16 @@ func campaignQueries(c *v1alpha1.Campaign) []namedQuery {
 		return namedQuery{string(name), query, slices.Contains(m.EmptyResultIsZero, name)}
 	}
 	return []namedQuery{q(v1alpha1.LeadsMetric, m.Leads), q(v1alpha1.QualifiedLeadsMetric, m.QualifiedLeads)}
+}
+
+// campaignVars are the variables of a campaign's queries: its window, and
+// its target's period start once the target has one.
+func campaignVars(camp *v1alpha1.Campaign, target *v1alpha1.SalesTarget) metrics.Vars {
+	vars := metrics.Vars{Window: snapshot.Window(camp)}
+	if target != nil && target.Status.PeriodStart != nil {
+		vars.PeriodStart = target.Status.PeriodStart.Time
+	}
+	return vars
 }
 
 // campaignPlan is what a poll decided from what it gathered, before acting.

@@ -204,7 +204,28 @@ func (r *SalesTargetReconciler) gather(ctx context.Context, st *v1alpha1.SalesTa
 		return in, fmt.Errorf("listing the campaigns of SalesTarget %q: %w", st.Name, err)
 	}
 	in.campaigns = list.Items
+	r.readUnreported(ctx, st, in.campaigns, now)
 	return in, nil
+}
+
+// readUnreported reads the leads of the campaigns whose status was never
+// written, through the metrics cache their own polls use, so that the
+// target's first allocation counts what a new campaign makes. Need plans
+// on supply, so a share given before the campaign reports changes once it
+// does: one more status write for the target and every campaign. A
+// campaign whose read fails is left to report as before.
+func (r *SalesTargetReconciler) readUnreported(ctx context.Context, st *v1alpha1.SalesTarget, campaigns []v1alpha1.Campaign, now time.Time) {
+	for i := range campaigns {
+		c := &campaigns[i]
+		if c.Status.ObservedGeneration != 0 || c.Status.LeadsPerWeek != nil {
+			continue
+		}
+		o, err := r.Metrics.read(ctx, c.Namespace, c.Spec.Metrics.Source, campaignQueries(c), campaignVars(c, st),
+			now, pollingInterval(c.Spec.PollingIntervalSeconds))
+		if err == nil {
+			c.Status.LeadsPerWeek, c.Status.QualifiedPercent = observedRates(o, nil, nil)
+		}
+	}
 }
 
 // SetupWithManager registers the controller with the manager.
