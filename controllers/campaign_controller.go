@@ -26,6 +26,7 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
@@ -101,24 +102,38 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	}
 	p := plan(in)
 	expected := p.expected(in)
-	written, err := r.write(ctx, camp, summarise(in, p, expected), p.act)
+	// The plan is written before acting, as what acting will leave; but
+	// after a poll that left Ready=False (acting was refused, the workload
+	// is blocked or missing) it would say Ready=True until acting failed
+	// again: then the write before acting only checks that what was read is
+	// current, and the summary is written after.
+	intent, cautious := summarise(in, p, expected), p.act && notReady(camp)
+	if cautious {
+		intent = camp.Status
+	}
+	written, err := r.write(ctx, camp, intent, p.act)
 	if err != nil {
 		return r.retry(ctx, err)
 	}
-	if p.act {
-		if got := r.act(ctx, in, p); got != expected {
-			if _, err := r.write(ctx, written, summarise(in, p, got), false); err != nil {
-				return ctrl.Result{}, errors.Join(got.err, err)
-			}
-			if got.err != nil {
-				return ctrl.Result{}, got.err
-			}
+	if got := r.act(ctx, in, p); cautious || got != expected {
+		if _, err := r.write(ctx, written, summarise(in, p, got), false); err != nil {
+			return ctrl.Result{}, errors.Join(got.err, err)
+		}
+		if got.err != nil {
+			return ctrl.Result{}, got.err
 		}
 	}
 	logf.FromContext(ctx).V(1).Info("Reconciled Campaign", "salesTarget", camp.Spec.SalesTargetRef.Name, "found", in.target != nil)
 	// Polls start at the slots of the interval, where the metrics cache
 	// sends each request once for every object of the slot.
 	return ctrl.Result{RequeueAfter: realWait(r.Clock, metrics.NextPoll(r.Clock.Now(), pollingInterval(camp.Spec.PollingIntervalSeconds)))}, nil
+}
+
+// notReady says whether the campaign's last poll left Ready other than
+// True; a campaign never polled has no Ready yet.
+func notReady(camp *v1alpha1.Campaign) bool {
+	c := meta.FindStatusCondition(camp.Status.Conditions, v1alpha1.ReadyCondition)
+	return c != nil && c.Status != metav1.ConditionTrue
 }
 
 // campaignOf is the Campaign to poll, nil when there is none or its
@@ -311,11 +326,20 @@ func (p campaignPlan) expected(in campaignInput) outcome {
 	return outcome{state: in.workload.Expect(in.campaign, p.decision.Desired)}
 }
 
-// act scales the workload as planned, from what gather observed.
+// act scales the workload as planned, from what gather observed; without
+// a plan to act it leaves what runs.
 func (r *CampaignReconciler) act(ctx context.Context, in campaignInput, p campaignPlan) outcome {
+	if !p.act {
+		return outcome{state: in.workload.State}
+	}
 	state, err := r.Outreach.Scale(ctx, in.campaign, in.workload, p.decision.Desired)
 	if err != nil {
-		return outcome{state: in.workload.State, err: fmt.Errorf("scaling outreach: %w", err)}
+		// What Scale reached before it failed (a Job created, then an old
+		// one that could not be retired), or what ran if it changed nothing.
+		if state == (outreach.State{}) {
+			state = in.workload.State
+		}
+		return outcome{state: state, err: fmt.Errorf("scaling outreach: %w", err)}
 	}
 	if from := in.workload.State.Parallelism; state.Parallelism != from {
 		logf.FromContext(ctx).Info("Scaled outreach", "from", from, "to", state.Parallelism, "reason", p.decision.Reason)

@@ -212,21 +212,66 @@ func (r *SalesTargetReconciler) gather(ctx context.Context, st *v1alpha1.SalesTa
 // written, through the metrics cache their own polls use, so that the
 // target's first allocation counts what a new campaign makes. Need plans
 // on supply, so a share given before the campaign reports changes once it
-// does: one more status write for the target and every campaign. A
-// campaign whose read fails is left to report as before.
+// does: one more status write for the target and every campaign. The reads
+// run at most unreportedReads at once, for at most maxUnreported campaigns,
+// within unreportedBudget: a slow or silent source delays the target by the
+// budget, never by a timeout per campaign. A campaign whose read fails, or
+// is not reached, reports as before.
 func (r *SalesTargetReconciler) readUnreported(ctx context.Context, st *v1alpha1.SalesTarget, campaigns []v1alpha1.Campaign, now time.Time) {
+	ctx, cancel := context.WithTimeout(ctx, unreportedBudget)
+	defer cancel()
+	type reading struct {
+		i int
+		o observed
+	}
+	// Buffered for every read, so a read that ends after the budget never
+	// blocks; the campaigns are changed here, by this goroutine only.
+	readings := make(chan reading, maxUnreported)
+	slots := make(chan struct{}, unreportedReads)
+	started := 0
 	for i := range campaigns {
 		c := &campaigns[i]
-		if c.Status.ObservedGeneration != 0 || c.Status.LeadsPerWeek != nil {
+		if c.Status.ObservedGeneration != 0 || c.Status.LeadsPerWeek != nil || started == maxUnreported {
 			continue
 		}
-		o, err := r.Metrics.read(ctx, c.Namespace, c.Spec.Metrics.Source, campaignQueries(c), campaignVars(c, st),
-			now, pollingInterval(c.Spec.PollingIntervalSeconds))
-		if err == nil {
-			c.Status.LeadsPerWeek, c.Status.QualifiedPercent = observedRates(o, nil, nil)
+		started++
+		go func() {
+			select {
+			case slots <- struct{}{}:
+				defer func() { <-slots }()
+			case <-ctx.Done():
+				readings <- reading{i: -1}
+				return
+			}
+			o, err := r.Metrics.read(ctx, c.Namespace, c.Spec.Metrics.Source, campaignQueries(c), campaignVars(c, st),
+				now, pollingInterval(c.Spec.PollingIntervalSeconds))
+			if err != nil {
+				i = -1
+			}
+			readings <- reading{i: i, o: o}
+		}()
+	}
+	for ; started > 0; started-- {
+		select {
+		case rd := <-readings:
+			if rd.i >= 0 {
+				c := &campaigns[rd.i]
+				c.Status.LeadsPerWeek, c.Status.QualifiedPercent = observedRates(rd.o, nil, nil)
+			}
+		case <-ctx.Done():
+			return
 		}
 	}
 }
+
+// A target reads the leads of at most maxUnreported never-reported
+// campaigns per reconcile, unreportedReads at once, within
+// unreportedBudget.
+const (
+	maxUnreported    = 64
+	unreportedReads  = 8
+	unreportedBudget = 2 * time.Second
+)
 
 // SetupWithManager registers the controller with the manager.
 func (r *SalesTargetReconciler) SetupWithManager(mgr ctrl.Manager) error {

@@ -60,21 +60,45 @@ func (m ScaleMemory) Recommendations(now time.Time) []Recommendation {
 // for none) and changed the parallelism by delta. It is m itself when the
 // recommendation is the current one and no worker was added, so a steady
 // campaign's status is not rewritten.
+//
+// A decision that made no recommendation (suspended, metrics failing, no
+// yield) ends the current one: it is kept as earlier, made now, and ages
+// out of the window as the HPA's last recommendation would.
 func (m ScaleMemory) Remember(raw *int32, delta int32, now time.Time, b *v1alpha1.ScalingBehavior) ScaleMemory {
 	beh := behavior(b)
 	out := m
-	if raw != nil && (m.Current == nil || m.Current.Parallelism != *raw) {
+	if (raw == nil && m.Current != nil) || (raw != nil && (m.Current == nil || m.Current.Parallelism != *raw)) {
 		earlier := prune(m.Earlier, now.Add(-beh.downWindow))
 		if m.Current != nil {
 			earlier = append(earlier, Recommendation{Time: now, Parallelism: m.Current.Parallelism})
 		}
-		out.Earlier = capRecommendations(dominant(earlier, *raw))
-		out.Current = &Recommendation{Time: now, Parallelism: *raw}
+		floor := int32(-1)
+		out.Current = nil
+		if raw != nil {
+			floor = *raw
+			out.Current = &Recommendation{Time: now, Parallelism: *raw}
+		}
+		out.Earlier = capRecommendations(dominant(earlier, floor))
 	}
 	if delta > 0 {
-		out.Changes = capChanges(append(pruneChanges(m.Changes, now.Add(-beh.upPeriod)), Change{Time: now, Delta: delta}))
+		out.Changes = append(pruneChanges(m.Changes, now.Add(-beh.upPeriod)), Change{Time: now, Delta: delta})
 	}
+	// Status is the memory, and anyone who may write it may write more
+	// than its bounds allow truce to write back: every list is capped.
+	out.Earlier, out.Changes = capRecommendations(slices.Clone(out.Earlier)), capChanges(slices.Clone(out.Changes))
 	return out
+}
+
+// ScaleUps are the scale-ups among changes, capped as a ScaleMemory keeps
+// them: the rate limit counts only workers added.
+func ScaleUps(changes []Change) []Change {
+	var out []Change
+	for _, c := range changes {
+		if c.Delta > 0 {
+			out = append(out, Change{Time: c.Time, Delta: min(c.Delta, maxParallelism)})
+		}
+	}
+	return capChanges(out)
 }
 
 // dominant keeps the recommendations higher than every later one and than

@@ -79,9 +79,24 @@ func TestScaleMemoryChangesOnlyWhenADecisionDoes(t *testing.T) {
 	if same.Current != m.Current || len(same.Changes) != 1 || same.Current.Time != now {
 		t.Errorf("the same recommendation a minute later changed the memory: %+v", same)
 	}
+	// A decision without a recommendation ends the current one: it ages
+	// out of the window from then, as the HPA's last one would; another
+	// such decision changes nothing.
 	held := m.Remember(nil, 0, now.Add(time.Hour), nil)
-	if held.Current != m.Current {
-		t.Errorf("a decision without a recommendation changed the memory: %+v", held)
+	if held.Current != nil || len(held.Earlier) != 1 || held.Earlier[0].Parallelism != 6 || !held.Earlier[0].Time.Equal(now.Add(time.Hour)) {
+		t.Errorf("a decision without a recommendation: %+v", held)
+	}
+	if again := held.Remember(nil, 0, now.Add(2*time.Hour), nil); again.Current != nil || len(again.Earlier) != 1 || !again.Earlier[0].Time.Equal(now.Add(time.Hour)) {
+		t.Errorf("a second decision without a recommendation changed the memory: %+v", again)
+	}
+	// Lists longer than status allows, as a person may write them, are
+	// capped on the way back.
+	long := ScaleMemory{Changes: make([]Change, 3*MaxRemembered)}
+	for i := range long.Changes {
+		long.Changes[i] = Change{Time: now, Delta: 1}
+	}
+	if capped := long.Remember(ptr.To(int32(6)), 0, now, nil); len(capped.Changes) > MaxRemembered {
+		t.Errorf("%d changes written back, the most is %d", len(capped.Changes), MaxRemembered)
 	}
 	down := m.Remember(ptr.To(int32(2)), -4, now.Add(time.Minute), nil)
 	if len(down.Changes) != 1 || len(down.Earlier) != 1 || down.Earlier[0].Parallelism != 6 {

@@ -306,7 +306,8 @@ func conditionText(j *batchv1.Job, t batchv1.JobConditionType) string {
 // Scale runs the workload at parallelism, starting from what Observe read:
 // it creates or replaces the Job of the current template revision as
 // needed, and records an Event when the parallelism changes. It returns the
-// state it leaves.
+// state it leaves, with an error too when it failed part way; a zero State
+// with an error when it changed nothing.
 func (a *Actuator) Scale(ctx context.Context, camp *v1alpha1.Campaign, o Observation, parallelism int32) (State, error) {
 	if ref := camp.Spec.Outreach.ScaleTargetRef; ref != nil {
 		return a.scaleTarget(ctx, camp, ref, o.scale, parallelism)
@@ -391,10 +392,9 @@ func (a *Actuator) scaleJob(ctx context.Context, camp *v1alpha1.Campaign, n int3
 		}
 		a.event(camp, "Scaled", "Scaled Job %q from %d to %d workers", name, from, n)
 	}
-	if err := a.retireOldJobs(ctx, camp, name, jobs); err != nil {
-		return State{}, err
-	}
-	return jobState(camp, job), nil
+	// The Job runs as scaled even when an old one cannot be retired: the
+	// state is what was reached, with the error.
+	return jobState(camp, job), a.retireOldJobs(ctx, camp, name, jobs)
 }
 
 // createJob creates the Job of the current revision, name and hash, from

@@ -276,7 +276,7 @@ func Memory(status *v1alpha1.CampaignStatus) balance.ScaleMemory {
 	var m balance.ScaleMemory
 	s := status.Scaling
 	if s == nil {
-		m.Changes = balance.ChangesOf(Workers(status.ParallelismHistory))
+		m.Changes = balance.ScaleUps(balance.ChangesOf(Workers(status.ParallelismHistory)))
 		return m
 	}
 	if r := s.Recommendation; r != nil {
@@ -288,5 +288,6 @@ func Memory(status *v1alpha1.CampaignStatus) balance.ScaleMemory {
 	for _, c := range s.Changes {
 		m.Changes = append(m.Changes, balance.Change{Time: c.Time.Time, Delta: c.Delta})
 	}
+	m.Changes = balance.ScaleUps(m.Changes)
 	return m
 }
